@@ -1,0 +1,151 @@
+"""Transit geometry, noise estimates and batman calls shared by the simulator
+and the injector.
+
+Kept apart from the estimators so that ``datasets`` and ``injection`` use the
+same physics without importing each other.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import batman
+import numpy as np
+
+KEPLER_LONG_CADENCE = 0.0204335  # days (29.4 min)
+
+# Gravitational constant in cgs, so that density in g/cm^3 and period in
+# seconds give a dimensionless a/R*.
+_G_CGS = 6.674e-8
+_SECONDS_PER_DAY = 86400.0
+_MAD_TO_SIGMA = 1.482602218505602
+
+# Number of coefficients each batman limb-darkening law takes.
+LIMB_DARKENING_COEFFICIENTS = {
+    "uniform": 0,
+    "linear": 1,
+    "quadratic": 2,
+    "squareroot": 2,
+    "logarithmic": 2,
+    "exponential": 2,
+    "power2": 2,
+    "nonlinear": 4,
+}
+# Laws batman computes analytically: a model object can be reused across radii
+# without retuning its integration step.
+_ANALYTIC_LAWS = {"uniform", "linear", "quadratic"}
+
+
+def semi_major_axis(period: np.ndarray, stellar_density: np.ndarray) -> np.ndarray:
+    """Scaled semi-major axis a/R* from Kepler's third law.
+
+    ``period`` in days, ``stellar_density`` in g/cm^3 (the Sun: 1.41).
+    """
+    period_s = np.asarray(period, dtype=float) * _SECONDS_PER_DAY
+    density = np.asarray(stellar_density, dtype=float)
+    return (_G_CGS * density * period_s**2 / (3.0 * np.pi)) ** (1.0 / 3.0)
+
+
+def impact_factor(ecc: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """(1 - e^2) / (1 + e sin w): converts a cos i to the impact parameter."""
+    ecc = np.asarray(ecc, dtype=float)
+    return (1.0 - ecc**2) / (1.0 + ecc * np.sin(np.deg2rad(w)))
+
+
+def inclination(a, impact, ecc, w) -> np.ndarray:
+    """Orbital inclination in degrees for impact parameter ``impact``."""
+    cos_i = np.asarray(impact, dtype=float) / (np.asarray(a) * impact_factor(ecc, w))
+    return np.rad2deg(np.arccos(np.clip(cos_i, -1.0, 1.0)))
+
+
+def transit_duration(period, a, inc, rp, ecc, w) -> np.ndarray:
+    """Total transit duration T14 in days (Winn 2010, eq. 14 and 16)."""
+    a = np.asarray(a, dtype=float)
+    inc_rad = np.deg2rad(inc)
+    impact = a * np.cos(inc_rad) * impact_factor(ecc, w)
+    chord = np.sqrt(np.clip((1.0 + np.asarray(rp)) ** 2 - impact**2, 0.0, None))
+    arg = np.clip(chord / (a * np.sin(inc_rad)), 0.0, 1.0)
+    ecc = np.asarray(ecc, dtype=float)
+    eccentric = np.sqrt(1.0 - ecc**2) / (1.0 + ecc * np.sin(np.deg2rad(w)))
+    return np.asarray(period) / np.pi * np.arcsin(arg) * eccentric
+
+
+def count_transits(t0, period, t_start: float, t_end: float) -> np.ndarray:
+    """Number of transit mid-times inside ``[t_start, t_end]``."""
+    t0 = np.asarray(t0, dtype=float)
+    period = np.asarray(period, dtype=float)
+    first = np.ceil((t_start - t0) / period)
+    last = np.floor((t_end - t0) / period)
+    return np.maximum(last - first + 1, 0).astype(int)
+
+
+def robust_noise(X: np.ndarray) -> np.ndarray:
+    """Point-to-point white-noise level of each curve.
+
+    The median absolute first difference, scaled to a Gaussian sigma and
+    divided by sqrt(2): slow trends (rotation, drifts) and isolated transits
+    barely move it. Where quantised flux makes that median zero, the RMS first
+    difference stands in. NaN cadences are ignored; only a constant curve gets 0.
+    """
+    X = np.atleast_2d(np.asarray(X, dtype=float))
+    step = np.abs(np.diff(X, axis=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN
+        sigma = _MAD_TO_SIGMA * np.nanmedian(step, axis=1)
+        rms = np.sqrt(np.nanmean(step**2, axis=1))
+    return np.where(sigma > 0, sigma, rms) / np.sqrt(2.0)
+
+
+def make_params(row: dict, limb_dark: str) -> batman.TransitParams:
+    """A batman ``TransitParams`` from one row of our parameter table."""
+    params = batman.TransitParams()
+    params.t0 = float(row["t0"])
+    params.per = float(row["period"])
+    params.rp = float(row["rp"])
+    params.a = float(row["a"])
+    params.inc = float(row["inc"])
+    params.ecc = float(row["ecc"])
+    params.w = float(row["w"])
+    n_coeffs = LIMB_DARKENING_COEFFICIENTS[limb_dark]
+    params.u = [float(row[f"u{k + 1}"]) for k in range(n_coeffs)]
+    params.limb_dark = limb_dark
+    return params
+
+
+def midpoint_exp_time(exp_time: float, supersample_factor: int) -> float:
+    """The ``exp_time`` to give batman for midpoint-rule supersampling.
+
+    batman spreads its ``supersample_factor`` sub-exposures from edge to edge
+    of ``exp_time``; shrinking it by (N - 1) / N puts them at the midpoints of
+    N equal slices of the real exposure, whose error falls as 1/N**2 instead
+    of 1/N (a short transit's depth to 0.3 % with N = 7, against 3.5 %).
+    """
+    n = int(supersample_factor)
+    return float(exp_time) * (n - 1) / n
+
+
+class TransitModelCache:
+    """Reuse one ``batman.TransitModel`` per time grid where that is exact.
+
+    Building a model costs as much as evaluating one; for the analytic laws
+    batman recomputes the geometry whenever the orbit changes, so a single
+    model serves every curve of the same length.
+    """
+
+    def __init__(self, time: np.ndarray, supersample_factor: int, exp_time: float):
+        self.time = np.ascontiguousarray(time, dtype=float)
+        self.supersample_factor = int(supersample_factor)
+        self.exp_time = float(exp_time)
+        self._model = None
+
+    def light_curve(self, params: batman.TransitParams) -> np.ndarray:
+        """Relative flux of the transit model (1 out of transit)."""
+        kwargs = {}
+        if self.supersample_factor > 1:
+            kwargs = {
+                "supersample_factor": self.supersample_factor,
+                "exp_time": midpoint_exp_time(self.exp_time, self.supersample_factor),
+            }
+        if self._model is None or params.limb_dark not in _ANALYTIC_LAWS:
+            self._model = batman.TransitModel(params, self.time, **kwargs)
+        return self._model.light_curve(params)

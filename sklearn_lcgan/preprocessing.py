@@ -1,0 +1,434 @@
+"""Per-curve, stateless transformers for light curves.
+
+Each works row by row on ``X`` of shape ``(n_curves, n_points)``: nothing is
+learnt across curves, so ``fit`` only validates the input and records
+``n_features_in_``. They chain in a :class:`~sklearn.pipeline.Pipeline`
+before a detector, e.g. ``FluxNormalizer -> Detrender -> OutlierClipper``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d, median_filter
+from scipy.signal import savgol_filter
+from sklearn.base import (
+    BaseEstimator,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._physics import _MAD_TO_SIGMA, KEPLER_LONG_CADENCE
+
+
+class _CurveTransformer(TransformerMixin, BaseEstimator):
+    """Shared validation for the per-curve transformers.
+
+    Subclasses implement ``_transform_curves(X)`` on a validated float64 array.
+    """
+
+    _allow_nan = False
+    _min_points = 1
+    _parameter_constraints: dict = {}
+
+    def _validate(self, X, reset):
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=np.float64,
+            ensure_all_finite="allow-nan",
+            ensure_min_features=self._min_points,
+        )
+        if not self._allow_nan and np.isnan(X).any():
+            row = int(np.flatnonzero(np.isnan(X).any(axis=1))[0])
+            raise ValueError(
+                f"{type(self).__name__} does not accept NaN (curve {row} has "
+                f"{int(np.isnan(X[row]).sum())}); fill gaps first with GapFiller()."
+            )
+        return X
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Validate ``X`` and record its number of points.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_curves, n_points)
+            Light curves, one per row.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        self._validate(X, reset=True)
+        return self
+
+    def transform(self, X):
+        """Transform each curve independently.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_curves, n_points)
+            Light curves, one per row.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_curves, n_points_out)
+            Transformed curves, float64.
+        """
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        return self._transform_curves(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self._allow_nan
+        return tags
+
+
+def _nan_robust_scale(X):
+    """Median and Gaussian-equivalent MAD of each row, ignoring NaN."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = np.nanmedian(X, axis=1, keepdims=True)
+        scale = _MAD_TO_SIGMA * np.nanmedian(np.abs(X - centre), axis=1, keepdims=True)
+    return centre, scale
+
+
+def _window_points(window_days, cadence, n_points):
+    """Odd window length in points for a window in days, capped at the curve."""
+    width = int(round(window_days / cadence))
+    width = max(3, width + (width % 2 == 0))
+    if width > n_points:
+        width = n_points - (n_points % 2 == 0)
+    return max(width, 1)
+
+
+class FluxNormalizer(OneToOneFeatureMixin, _CurveTransformer):
+    """Put each curve on a common scale: relative flux or robust z-scores.
+
+    Parameters
+    ----------
+    method : {"robust", "median"}, default="robust"
+        ``"median"`` divides each curve by its median: relative flux around 1,
+        the astronomers' convention, for curves in absolute units (it needs a
+        positive median). ``"robust"`` subtracts the median and divides by the
+        median absolute deviation (scaled to a Gaussian sigma): unitless curves
+        around 0 that work on median-subtracted data such as the Kaggle files,
+        whose absolute level is lost.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of points per curve seen in ``fit``.
+
+    See Also
+    --------
+    Detrender : Remove slow stellar variability after normalising.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lcgan.preprocessing import FluxNormalizer
+    >>> X = np.array([[100.0, 102.0, 98.0, 100.0]])
+    >>> FluxNormalizer(method="median").fit_transform(X)
+    array([[1.  , 1.02, 0.98, 1.  ]])
+    """
+
+    _allow_nan = True
+    _parameter_constraints = {"method": [StrOptions({"robust", "median"})]}
+
+    def __init__(self, *, method="robust"):
+        self.method = method
+
+    def _transform_curves(self, X):
+        centre, scale = _nan_robust_scale(X)
+        if self.method == "median":
+            bad = ~(centre[:, 0] > 0)
+            if bad.any():
+                raise ValueError(
+                    f"FluxNormalizer(method='median') needs a positive median flux, "
+                    f"but curve {int(np.flatnonzero(bad)[0])} has median "
+                    f"{centre[bad][0, 0]!r}; this looks like median-subtracted "
+                    "(Kaggle) flux: use method='robust'."
+                )
+            return X / centre
+        # Constant curves have no spread: leave them centred at 0, unscaled.
+        scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+        return (X - centre) / scale
+
+
+class Detrender(OneToOneFeatureMixin, _CurveTransformer):
+    """Remove slow variability (rotation, drifts) with a running filter.
+
+    The trend is a running median or a Savitzky-Golay fit over a window given
+    in days; choose it several times longer than the transits you look for
+    (hours), and shorter than the stellar variability (days), so that dips
+    survive and spots do not.
+
+    Parameters
+    ----------
+    window : float, default=1.0
+        Filter width in days; converted to an odd number of points through
+        ``cadence`` and capped at the curve's length.
+    method : {"median", "savgol"}, default="median"
+        Running median (robust to transits and outliers) or Savitzky-Golay
+        polynomial smoothing (faster, follows sharp changes better).
+    cadence : float, default=0.0204335
+        Sampling interval in days (Kepler long cadence).
+    polyorder : int, default=2
+        Polynomial order for ``method="savgol"``.
+    mode : {"subtract", "divide"}, default="subtract"
+        Return ``X - trend`` (curves around 0, for any units) or ``X / trend``
+        (relative flux around 1, after ``FluxNormalizer(method="median")``).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of points per curve seen in ``fit``.
+
+    See Also
+    --------
+    GapFiller : Fill NaN cadences first; the filters need complete curves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lcgan.preprocessing import Detrender
+    >>> t = np.arange(500) * 0.0204335
+    >>> X = np.sin(2 * np.pi * t / 5.0)[None, :]
+    >>> residual = Detrender(window=0.5).fit_transform(X)
+    >>> bool(residual.std() < 0.05 * X.std())
+    True
+    """
+
+    _parameter_constraints = {
+        "window": [Interval(Real, 0, None, closed="neither")],
+        "method": [StrOptions({"median", "savgol"})],
+        "cadence": [Interval(Real, 0, None, closed="neither")],
+        "polyorder": [Interval(Integral, 0, None, closed="left")],
+        "mode": [StrOptions({"subtract", "divide"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        window=1.0,
+        method="median",
+        cadence=KEPLER_LONG_CADENCE,
+        polyorder=2,
+        mode="subtract",
+    ):
+        self.window = window
+        self.method = method
+        self.cadence = cadence
+        self.polyorder = polyorder
+        self.mode = mode
+
+    def trend(self, X):
+        """The slow component that ``transform`` removes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_curves, n_points)
+            Light curves.
+
+        Returns
+        -------
+        trend : ndarray of shape (n_curves, n_points)
+            The running filter of each curve.
+        """
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        return self._trend(X)
+
+    def _trend(self, X):
+        width = _window_points(self.window, self.cadence, X.shape[1])
+        if self.method == "median":
+            return median_filter(X, size=(1, width), mode="reflect")
+        if width <= self.polyorder:
+            raise ValueError(
+                f"Detrender window of {width} points is too short for "
+                f"polyorder={self.polyorder}; lengthen window or lower polyorder."
+            )
+        return savgol_filter(X, width, self.polyorder, axis=1, mode="interp")
+
+    def _transform_curves(self, X):
+        trend = self._trend(X)
+        if self.mode == "subtract":
+            return X - trend
+        if np.any(trend == 0):
+            raise ValueError(
+                "Detrender(mode='divide') met a zero trend; divide only relative "
+                "flux around 1 (FluxNormalizer(method='median')), or use "
+                "mode='subtract'."
+            )
+        return X / trend
+
+
+class OutlierClipper(OneToOneFeatureMixin, _CurveTransformer):
+    """Clip outliers to ``median +/- sigma * robust std`` of each curve.
+
+    One-sided by default: only points above the curve are clipped (cosmic rays,
+    flares), since transits are dips and must survive.
+
+    Parameters
+    ----------
+    sigma : float, default=5.0
+        Clipping threshold in robust standard deviations (MAD-based).
+    side : {"upper", "lower", "both"}, default="upper"
+        Which outliers to clip.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of points per curve seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lcgan.preprocessing import OutlierClipper
+    >>> X = np.array([[0.0, 1.0, -1.0, 0.5, -0.5, 50.0, -50.0]])
+    >>> OutlierClipper(sigma=3.0).fit_transform(X).round(2)
+    array([[  0.  ,   1.  ,  -1.  ,   0.5 ,  -0.5 ,   4.45, -50.  ]])
+    """
+
+    _allow_nan = True
+    _parameter_constraints = {
+        "sigma": [Interval(Real, 0, None, closed="neither")],
+        "side": [StrOptions({"upper", "lower", "both"})],
+    }
+
+    def __init__(self, *, sigma=5.0, side="upper"):
+        self.sigma = sigma
+        self.side = side
+
+    def _transform_curves(self, X):
+        centre, scale = _nan_robust_scale(X)
+        upper = np.inf if self.side == "lower" else centre + self.sigma * scale
+        lower = -np.inf if self.side == "upper" else centre - self.sigma * scale
+        # np.clip keeps NaN cadences as NaN.
+        return np.clip(X, lower, upper)
+
+
+class GapFiller(OneToOneFeatureMixin, _CurveTransformer):
+    """Fill NaN cadences by linear interpolation in time.
+
+    Gaps at either end take the nearest valid value.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of points per curve seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lcgan.preprocessing import GapFiller
+    >>> GapFiller().fit_transform([[np.nan, 1.0, np.nan, 3.0, np.nan]])
+    array([[1., 1., 2., 3., 3.]])
+    """
+
+    _allow_nan = True
+
+    def _transform_curves(self, X):
+        out = X.copy()
+        index = np.arange(X.shape[1])
+        for i in np.flatnonzero(np.isnan(X).any(axis=1)):
+            valid = ~np.isnan(X[i])
+            if not valid.any():
+                raise ValueError(
+                    f"Curve {i} has no valid cadence (all NaN); drop it before "
+                    "GapFiller."
+                )
+            out[i] = np.interp(index, index[valid], X[i, valid])
+        return out
+
+
+class FourierMagnitude(_CurveTransformer):
+    """Magnitude of the real FFT of each curve: the prototype's features.
+
+    For ``n_points`` points it returns ``n_points // 2 + 1`` values, the
+    amplitude at frequencies ``0 .. 1 / (2 * cadence)``. It discards phase, so
+    periodic dips become a comb of harmonics; the prototype fed this (L2
+    normalised, smoothed, min-max scaled) to its LSTM.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of points per curve seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lcgan.preprocessing import FourierMagnitude
+    >>> X = np.cos(2 * np.pi * np.arange(8) / 4)[None, :]
+    >>> FourierMagnitude().fit_transform(X).round(6)
+    array([[0., 0., 4., 0., 0.]])
+    """
+
+    def _transform_curves(self, X):
+        return np.abs(np.fft.rfft(X, axis=1))
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the frequency bins, ``freq0 .. freqK``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            One name per frequency bin.
+        """
+        check_is_fitted(self)
+        n_out = self.n_features_in_ // 2 + 1
+        return np.asarray([f"freq{k}" for k in range(n_out)], dtype=object)
+
+
+class GaussianSmoother(OneToOneFeatureMixin, _CurveTransformer):
+    """Gaussian smoothing of each curve along its own axis.
+
+    The common notebook recipe ``scipy.ndimage.gaussian_filter(X, sigma)`` on the
+    whole matrix also smooths across rows: each curve is blended with its
+    neighbours, which mixes different stars and, when rows are sorted by label,
+    leaks labels into the features. This transformer filters along time only.
+
+    Parameters
+    ----------
+    sigma : float, default=10.0
+        Standard deviation of the Gaussian kernel, in points.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of points per curve seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lcgan.preprocessing import GaussianSmoother
+    >>> X = np.zeros((2, 9)); X[0, 4] = 1.0
+    >>> out = GaussianSmoother(sigma=1.0).fit_transform(X)
+    >>> bool(out[1].max() == 0.0), round(float(out[0].sum()), 6)
+    (True, 1.0)
+    """
+
+    _parameter_constraints = {"sigma": [Interval(Real, 0, None, closed="neither")]}
+
+    def __init__(self, *, sigma=10.0):
+        self.sigma = sigma
+
+    def _transform_curves(self, X):
+        return gaussian_filter1d(X, self.sigma, axis=1, mode="reflect")

@@ -1,0 +1,130 @@
+import numpy as np
+import pytest
+from scipy.ndimage import gaussian_filter
+from sklearn.pipeline import make_pipeline
+
+from sklearn_lcgan._physics import robust_noise
+from sklearn_lcgan.preprocessing import (
+    Detrender,
+    FluxNormalizer,
+    FourierMagnitude,
+    GapFiller,
+    GaussianSmoother,
+    OutlierClipper,
+)
+
+
+def test_flux_normalizer_median_gives_relative_flux():
+    X = np.array([[200.0, 210.0, 190.0, 200.0], [5.0, 5.5, 4.5, 5.0]])
+    out = FluxNormalizer(method="median").fit_transform(X)
+    np.testing.assert_allclose(out, [[1, 1.05, 0.95, 1], [1, 1.1, 0.9, 1]])
+
+
+def test_flux_normalizer_median_refuses_median_subtracted_flux():
+    with pytest.raises(ValueError, match="median-subtracted.*method='robust'"):
+        FluxNormalizer(method="median").fit_transform([[-1.0, 0.0, 1.0, 0.0]])
+
+
+def test_flux_normalizer_robust_puts_curves_on_one_scale(kepler_like):
+    X, _, _ = kepler_like
+    out = FluxNormalizer().fit_transform(X)
+    np.testing.assert_allclose(np.median(out, axis=1), 0.0, atol=1e-12)
+    mad = np.median(np.abs(out), axis=1) * 1.4826
+    np.testing.assert_allclose(mad, 1.0, rtol=1e-3)
+
+
+def test_flux_normalizer_keeps_gaps_and_constant_curves():
+    X = np.array([[1.0, np.nan, 3.0, 2.0], [4.0, 4.0, 4.0, 4.0]])
+    out = FluxNormalizer().fit_transform(X)
+    assert np.isnan(out[0, 1]) and np.isfinite(out[0, [0, 2, 3]]).all()
+    np.testing.assert_array_equal(out[1], 0.0)
+
+
+# The running median keeps nearly all of a 0.2-day dip; Savitzky-Golay, not
+# robust, bends into it.
+@pytest.mark.parametrize("method, kept", [("median", 0.9), ("savgol", 0.5)])
+def test_detrender_removes_rotation_keeps_transit(method, kept):
+    cadence = 0.0204335
+    t = np.arange(3000) * cadence
+    transit = -0.01 * (np.abs(t - 30.0) < 0.1)
+    X = (0.05 * np.sin(2 * np.pi * t / 8.0) + transit)[None, :]
+    out = Detrender(window=1.0, method=method, cadence=cadence).fit_transform(X)
+    inside = np.abs(t - 30.0) < 0.05
+    assert out[0, inside].mean() < -0.01 * kept
+    far = (np.abs(t - 30.0) > 1.0) & (t > 1.0) & (t < t[-1] - 1.0)
+    assert np.abs(out[0, far]).max() < 2e-3
+    np.testing.assert_allclose(
+        Detrender(window=1.0, method=method).fit(X).trend(X) + out, X
+    )
+
+
+def test_detrender_window_in_days_follows_cadence():
+    X = np.random.default_rng(0).normal(size=(2, 400))
+    slow = Detrender(window=2.0, cadence=0.02).fit(X).trend(X)
+    fast = Detrender(window=2.0, cadence=0.2).fit(X).trend(X)
+    # Ten times the cadence means a ten times narrower filter in points.
+    assert slow.std() < fast.std()
+
+
+def test_detrender_divide_mode_and_nan_message():
+    X = np.full((1, 100), 2.0)
+    np.testing.assert_allclose(Detrender(mode="divide").fit_transform(X), 1.0)
+    X[0, 5] = np.nan
+    with pytest.raises(ValueError, match=r"curve 0 has 1\).*GapFiller"):
+        Detrender().fit_transform(X)
+
+
+def test_outlier_clipper_is_one_sided_by_default():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1, 500))
+    X[0, 10], X[0, 20] = 40.0, -40.0
+    out = OutlierClipper(sigma=5).fit_transform(X)
+    assert out[0, 10] < 6 and out[0, 20] == -40.0
+    both = OutlierClipper(sigma=5, side="both").fit_transform(X)
+    assert both[0, 20] > -6
+    lower = OutlierClipper(sigma=5, side="lower").fit_transform(X)
+    assert lower[0, 10] == 40.0 and lower[0, 20] > -6
+
+
+def test_gap_filler_interpolates_and_refuses_empty_curves():
+    out = GapFiller().fit_transform([[0.0, np.nan, np.nan, 3.0, np.nan]])
+    np.testing.assert_allclose(out, [[0, 1, 2, 3, 3]])
+    with pytest.raises(ValueError, match="Curve 1 has no valid cadence"):
+        GapFiller().fit_transform([[1.0, 2.0], [np.nan, np.nan]])
+
+
+def test_fourier_magnitude_matches_prototype_length():
+    X = np.random.default_rng(0).normal(size=(3, 3197))
+    fm = FourierMagnitude().fit(X)
+    out = fm.transform(X)
+    assert out.shape == (3, 1599)
+    np.testing.assert_allclose(out, np.abs(np.fft.fft(X, axis=1))[:, :1599])
+    assert fm.get_feature_names_out()[-1] == "freq1598"
+
+
+def test_gaussian_smoother_does_not_mix_curves():
+    X = np.zeros((3, 50))
+    X[1, 25] = 1.0
+    out = GaussianSmoother(sigma=3.0).fit_transform(X)
+    np.testing.assert_array_equal(out[[0, 2]], 0.0)
+    # The whole-matrix recipe leaks curve 1 into its neighbours.
+    assert gaussian_filter(X, 3.0)[0].max() > 0
+
+
+def test_transformers_chain_on_simulated_curves(kepler_like):
+    X, _, params = kepler_like
+    pipe = make_pipeline(
+        FluxNormalizer(), Detrender(window=0.75), OutlierClipper(), GaussianSmoother(sigma=1)
+    )
+    out = pipe.fit_transform(X)
+    assert out.shape == X.shape and np.isfinite(out).all()
+    # Detrending removes the slow wander: what is left is about the noise.
+    residual = make_pipeline(FluxNormalizer(), Detrender(window=0.75)).fit_transform(X)
+    noise = robust_noise(FluxNormalizer().fit_transform(X))
+    assert np.median(residual.std(axis=1) / noise) < 1.6
+
+
+def test_transform_checks_curve_length():
+    tr = Detrender().fit(np.zeros((2, 10)))
+    with pytest.raises(ValueError, match="10 features"):
+        tr.transform(np.zeros((2, 11)))
