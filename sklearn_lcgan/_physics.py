@@ -31,9 +31,6 @@ LIMB_DARKENING_COEFFICIENTS = {
     "power2": 2,
     "nonlinear": 4,
 }
-# Laws batman computes analytically: a model object can be reused across radii
-# without retuning its integration step.
-_ANALYTIC_LAWS = {"uniform", "linear", "quadratic"}
 
 
 def semi_major_axis(period: np.ndarray, stellar_density: np.ndarray) -> np.ndarray:
@@ -124,28 +121,21 @@ def midpoint_exp_time(exp_time: float, supersample_factor: int) -> float:
     return float(exp_time) * (n - 1) / n
 
 
-class TransitModelCache:
-    """Reuse one ``batman.TransitModel`` per time grid where that is exact.
+def transit_light_curve(
+    params: batman.TransitParams,
+    time: np.ndarray,
+    supersample_factor: int,
+    exp_time: float,
+) -> np.ndarray:
+    """Relative flux of a batman transit model (1 out of transit).
 
-    Building a model costs as much as evaluating one; for the analytic laws
-    batman recomputes the geometry whenever the orbit changes, so a single
-    model serves every curve of the same length.
+    With ``supersample_factor > 1`` the model is averaged over each exposure
+    of length ``exp_time`` by the midpoint rule.
     """
-
-    def __init__(self, time: np.ndarray, supersample_factor: int, exp_time: float):
-        self.time = np.ascontiguousarray(time, dtype=float)
-        self.supersample_factor = int(supersample_factor)
-        self.exp_time = float(exp_time)
-        self._model = None
-
-    def light_curve(self, params: batman.TransitParams) -> np.ndarray:
-        """Relative flux of the transit model (1 out of transit)."""
-        kwargs = {}
-        if self.supersample_factor > 1:
-            kwargs = {
-                "supersample_factor": self.supersample_factor,
-                "exp_time": midpoint_exp_time(self.exp_time, self.supersample_factor),
-            }
-        if self._model is None or params.limb_dark not in _ANALYTIC_LAWS:
-            self._model = batman.TransitModel(params, self.time, **kwargs)
-        return self._model.light_curve(params)
+    kwargs = {}
+    if supersample_factor > 1:
+        kwargs = {
+            "supersample_factor": int(supersample_factor),
+            "exp_time": midpoint_exp_time(exp_time, supersample_factor),
+        }
+    return batman.TransitModel(params, time, **kwargs).light_curve(params)

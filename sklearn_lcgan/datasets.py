@@ -24,13 +24,13 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 from ._physics import (
     KEPLER_LONG_CADENCE,
-    TransitModelCache,
     count_transits,
     inclination,
     make_params,
     robust_noise,
     semi_major_axis,
     transit_duration,
+    transit_light_curve,
 )
 
 _LABEL_COLUMN = "LABEL"
@@ -227,8 +227,8 @@ def _store_chunk(path, lines, row, columns, label_col, flux_cols, X, y):
         first = int(np.flatnonzero(bad)[0])
         raise ValueError(
             f"{path}: row {row + first + 2}, column {label_col + 1} "
-            f"('{_LABEL_COLUMN}') is {float(labels[first]):g}; labels must be 2 (planet "
-            "host) or 1 (non-host) as in the Kaggle files."
+            f"('{_LABEL_COLUMN}') is {float(labels[first]):g}; labels must be 2 "
+            "(planet host) or 1 (non-host) as in the Kaggle files."
         )
     n = len(lines)
     y[row : row + n] = (labels == 2.0).astype(np.int64)
@@ -480,7 +480,6 @@ def _simulate_planets(rng, hosts, time, cadence, period_range, snr_range, rel_no
     u1 = rng.uniform(0.3, 0.6, n)
     u2 = rng.uniform(0.1, 0.3, n)
     target_snr = rng.uniform(*snr_range, n)
-    models = TransitModelCache(time, 7, cadence)
 
     rows, light_curves = [], {}
     for k, curve in enumerate(hosts):
@@ -497,7 +496,7 @@ def _simulate_planets(rng, hosts, time, cadence, period_range, snr_range, rel_no
             "stellar_density": density[k],
         }
         row["rp"], model, achieved = _solve_radius(
-            models, row, target_snr[k], rel_noise[curve]
+            time, cadence, row, target_snr[k], rel_noise[curve]
         )
         row.update(
             depth=1.0 - model.min(),
@@ -510,7 +509,7 @@ def _simulate_planets(rng, hosts, time, cadence, period_range, snr_range, rel_no
     return pd.DataFrame(rows, index=hosts, columns=_PLANET_COLUMNS), light_curves
 
 
-def _solve_radius(models, row, target_snr, rel_noise, n_iter=6):
+def _solve_radius(time, cadence, row, target_snr, rel_noise, n_iter=6):
     """Planet radius whose transit reaches ``target_snr`` against ``rel_noise``.
 
     The matched-filter SNR grows about as rp**2, so rp <- rp * sqrt(target / snr)
@@ -519,12 +518,12 @@ def _solve_radius(models, row, target_snr, rel_noise, n_iter=6):
     rp = 0.05
     for _ in range(n_iter):
         row["rp"] = rp
-        model = models.light_curve(make_params(row, "quadratic"))
+        model = transit_light_curve(make_params(row, "quadratic"), time, 7, cadence)
         snr = np.sqrt(np.sum((1.0 - model) ** 2)) / rel_noise
         if snr <= 0:
             rp = min(rp * 2, 0.5)
             continue
         rp = float(np.clip(rp * np.sqrt(target_snr / snr), 1e-4, 0.5))
     row["rp"] = rp
-    model = models.light_curve(make_params(row, "quadratic"))
+    model = transit_light_curve(make_params(row, "quadratic"), time, 7, cadence)
     return rp, model, float(np.sqrt(np.sum((1.0 - model) ** 2)) / rel_noise)

@@ -16,7 +16,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._physics import (
     KEPLER_LONG_CADENCE,
     LIMB_DARKENING_COEFFICIENTS,
-    TransitModelCache,
     count_transits,
     impact_factor,
     inclination,
@@ -24,6 +23,7 @@ from ._physics import (
     robust_noise,
     semi_major_axis,
     transit_duration,
+    transit_light_curve,
 )
 
 _GEOMETRY_COLUMNS = ["period", "t0", "rp", "a", "inc", "ecc", "w"]
@@ -131,11 +131,26 @@ def _kipping_quadratic(q1, q2):
 # --------------------------------------------------------------------------
 # Injection: one batman call per curve.
 # --------------------------------------------------------------------------
-def _inject_block(X, table, time, limb_dark, supersample_factor, cadence, mode):
-    """Inject the transits of ``table`` (a dict of arrays) into rows of ``X``."""
-    models = TransitModelCache(time, supersample_factor, cadence)
+def _transit_models(table, time, limb_dark, supersample_factor, cadence):
+    """batman models of the planets in ``table`` (a dict of arrays).
+
+    Returns, for each planet, the cadences its transits touch and the model's
+    relative flux there (exactly 1 elsewhere): small to send between processes.
+    """
+    time = np.ascontiguousarray(time, dtype=np.float64)
     n_coeffs = LIMB_DARKENING_COEFFICIENTS[limb_dark]
     names = _GEOMETRY_COLUMNS + [f"u{k + 1}" for k in range(n_coeffs)]
+    models = []
+    for i in range(len(table["period"])):
+        params = make_params({k: table[k][i] for k in names}, limb_dark)
+        model = transit_light_curve(params, time, supersample_factor, cadence)
+        support = np.flatnonzero(model != 1.0)
+        models.append((support, model[support]))
+    return models
+
+
+def _check_curves(X, mode):
+    """Noise of each curve; refuse curves the mode cannot inject into."""
     noise = robust_noise(X)
     if mode == "snr":
         flat = ~(noise > 0)
@@ -145,43 +160,16 @@ def _inject_block(X, table, time, limb_dark, supersample_factor, cadence, mode):
                 "(constant or too few valid cadences), so mode='snr' cannot scale "
                 "a transit to it; use mode='relative' or drop the curve."
             )
-    else:
-        centre = np.nanmedian(X, axis=1)
-        off = ~(np.abs(centre - 1.0) < 0.5)
-        if off.any():
-            raise ValueError(
-                f"mode='relative' multiplies relative flux around 1, but curve "
-                f"{int(np.flatnonzero(off)[0])} has median "
-                f"{centre[off][0]:.4g}; normalise with "
-                "FluxNormalizer(method='median') or use mode='snr'."
-            )
-    out = np.empty_like(X)
-    depth = np.empty(len(X))
-    amplitude = np.empty(len(X))
-    snr = np.empty(len(X))
-    for i in range(len(X)):
-        model = models.light_curve(
-            make_params({k: table[k][i] for k in names}, limb_dark)
+        return noise, None
+    centre = np.nanmedian(X, axis=1)
+    off = ~(np.abs(centre - 1.0) < 0.5)
+    if off.any():
+        raise ValueError(
+            f"mode='relative' multiplies relative flux around 1, but curve "
+            f"{int(np.flatnonzero(off)[0])} has median {centre[off][0]:.4g}; "
+            "normalise with FluxNormalizer(method='median') or use mode='snr'."
         )
-        signal = model - 1.0
-        observed = np.isfinite(X[i])
-        norm = math.sqrt(float(np.dot(signal[observed], signal[observed])))
-        if norm == 0.0:
-            raise ValueError(
-                f"Curve {i}: no transit of period {table['period'][i]:.4g} d and t0 "
-                f"{table['t0'][i]:.4g} d falls on an observed cadence (all in gaps "
-                "or outside the window); change t0/period or drop the curve."
-            )
-        if mode == "relative":
-            out[i] = X[i] * model
-            amplitude[i] = centre[i]
-            snr[i] = abs(amplitude[i]) * norm / noise[i]
-        else:
-            amplitude[i] = table["snr"][i] * noise[i] / norm
-            out[i] = X[i] + amplitude[i] * signal
-            snr[i] = table["snr"][i]
-        depth[i] = -amplitude[i] * signal.min()
-    return out, depth, amplitude, snr
+    return noise, centre
 
 
 class TransitInjector(TransformerMixin, BaseEstimator):
@@ -649,24 +637,49 @@ class TransitInjector(TransformerMixin, BaseEstimator):
         )
 
     def _inject(self, X, table):
-        time = self._time(X.shape[1])
-        args = (time, self.limb_dark, self.supersample_factor, float(self.cadence))
+        args = (
+            self._time(X.shape[1]),
+            self.limb_dark,
+            self.supersample_factor,
+            float(self.cadence),
+        )
         n_jobs = min(effective_n_jobs(self.n_jobs), len(X))
         if n_jobs == 1:
-            results = [_inject_block(X, table, *args, self.mode)]
+            noise, centre = _check_curves(X, self.mode)
+            models = _transit_models(table, *args)
         else:
-            blocks = np.array_split(np.arange(len(X)), n_jobs)
-            results = Parallel(n_jobs=n_jobs)(
-                delayed(_inject_block)(
-                    X[rows], {k: v[rows] for k, v in table.items()}, *args, self.mode
-                )
+            # A few blocks per worker even out curves with many transits; the
+            # workers start at once and the noise is measured meanwhile.
+            blocks = np.array_split(np.arange(len(X)), min(4 * n_jobs, len(X)))
+            pending = Parallel(n_jobs=n_jobs, return_as="generator")(
+                delayed(_transit_models)({k: v[rows] for k, v in table.items()}, *args)
                 for rows in blocks
             )
-        X_out = np.concatenate([r[0] for r in results])
+            noise, centre = _check_curves(X, self.mode)
+            models = [model for block in pending for model in block]
+        X_out = X.copy()
+        depth, amplitude, snr = np.empty((3, len(X)))
+        for i, (support, model) in enumerate(models):
+            signal = model - 1.0
+            observed = np.isfinite(X[i, support])
+            norm = math.sqrt(float(np.dot(signal[observed], signal[observed])))
+            if norm == 0.0:
+                raise ValueError(
+                    f"Curve {i}: no transit of period {table['period'][i]:.4g} d and "
+                    f"t0 {table['t0'][i]:.4g} d falls on an observed cadence (all in "
+                    "gaps or outside the window); change t0/period or drop the curve."
+                )
+            if self.mode == "relative":
+                X_out[i, support] = X[i, support] * model
+                amplitude[i] = centre[i]
+                snr[i] = abs(centre[i]) * norm / noise[i] if noise[i] > 0 else np.inf
+            else:
+                amplitude[i] = table["snr"][i] * noise[i] / norm
+                X_out[i, support] = X[i, support] + amplitude[i] * signal
+                snr[i] = table["snr"][i]
+            depth[i] = -amplitude[i] * signal.min()
         frame = pd.DataFrame({k: np.asarray(v) for k, v in table.items()})
-        frame["depth"] = np.concatenate([r[1] for r in results])
-        frame["amplitude"] = np.concatenate([r[2] for r in results])
-        frame["snr"] = np.concatenate([r[3] for r in results])
+        frame["depth"], frame["amplitude"], frame["snr"] = depth, amplitude, snr
         order = [
             "period", "t0", "rp", "a", "inc", "impact", "stellar_density",
             "ecc", "w",

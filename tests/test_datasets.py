@@ -53,7 +53,8 @@ def test_load_reads_many_chunks_and_keeps_gaps(tmp_path):
     flux = rng.normal(size=(700, 4)).round(3)
     labels = rng.choice([1, 2], 700)
     rows = [HEADER] + [
-        ",".join([str(lab)] + [repr(float(v)) for v in row]) for lab, row in zip(labels, flux)
+        ",".join([str(lab)] + [repr(float(v)) for v in row])
+        for lab, row in zip(labels, flux, strict=True)
     ]
     rows[4] = "1,1.0,,2.0,3.0"  # an empty cell is a missing cadence
     flux[3] = [1.0, np.nan, 2.0, 3.0]
@@ -107,7 +108,9 @@ def test_simulator_shapes_units_and_labels(kepler_like):
     spread = X.std(axis=1)
     assert spread.max() / spread.min() > 30
     # Many stars wander by far more than their point-to-point scatter.
-    assert np.mean(np.ptp(median_filter(X, (1, 49)), axis=1) > 10 * params["noise"]) > 0.3
+    assert (
+        np.mean(np.ptp(median_filter(X, (1, 49)), axis=1) > 10 * params["noise"]) > 0.3
+    )
     assert params.loc[y == 0, "period"].isna().all()
     assert params.loc[y == 1, "period"].notna().all()
 

@@ -16,7 +16,12 @@ CADENCE = 0.0204335
 def direct_batman(row, n_points, supersample_factor=7):
     params = batman.TransitParams()
     params.t0, params.per, params.rp = row["t0"], row["period"], row["rp"]
-    params.a, params.inc, params.ecc, params.w = row["a"], row["inc"], row["ecc"], row["w"]
+    params.a, params.inc, params.ecc, params.w = (
+        row["a"],
+        row["inc"],
+        row["ecc"],
+        row["w"],
+    )
     params.u, params.limb_dark = [row["u1"], row["u2"]], "quadratic"
     time = np.arange(n_points) * CADENCE
     model = batman.TransitModel(

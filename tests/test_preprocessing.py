@@ -114,7 +114,10 @@ def test_gaussian_smoother_does_not_mix_curves():
 def test_transformers_chain_on_simulated_curves(kepler_like):
     X, _, params = kepler_like
     pipe = make_pipeline(
-        FluxNormalizer(), Detrender(window=0.75), OutlierClipper(), GaussianSmoother(sigma=1)
+        FluxNormalizer(),
+        Detrender(window=0.75),
+        OutlierClipper(),
+        GaussianSmoother(sigma=1),
     )
     out = pipe.fit_transform(X)
     assert out.shape == X.shape and np.isfinite(out).all()
