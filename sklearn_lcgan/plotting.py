@@ -82,7 +82,9 @@ def plot_injection(before, after, residual, params, *, cadence=KEPLER_LONG_CADEN
     )
     for mid in mids:
         top.axvline(mid, color="C0", lw=0.6, alpha=0.5)
-    top.set(xlabel="time [days]", ylabel=FLUX_LABEL)
+    low, high = np.nanpercentile(np.r_[before, after], [0.2, 99.8])
+    margin = 0.1 * (high - low)
+    top.set(xlabel="time [days]", ylabel=FLUX_LABEL, ylim=(low - margin, high + margin))
     top.legend(loc="upper right", fontsize=8, markerscale=6)
     top.set_title(
         f"P = {params['period']:.3f} d, SNR = {params['snr']:.1f}, "
