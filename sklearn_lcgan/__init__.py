@@ -1,13 +1,21 @@
 """scikit-learn compatible tools for exoplanet transit light curves."""
 
+from .classifier import (
+    LightCurveClassifier,
+    make_detection_pipeline,
+    make_prototype_pipeline,
+)
 from .datasets import load_kepler_csv, make_kepler_like
 from .injection import TransitInjector, TransitOversampler
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "LightCurveClassifier",
     "TransitInjector",
     "TransitOversampler",
     "load_kepler_csv",
+    "make_detection_pipeline",
     "make_kepler_like",
+    "make_prototype_pipeline",
 ]

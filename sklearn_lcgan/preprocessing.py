@@ -11,8 +11,9 @@ from __future__ import annotations
 import warnings
 from numbers import Integral, Real
 
+import bottleneck
 import numpy as np
-from scipy.ndimage import gaussian_filter1d, median_filter
+from scipy.ndimage import gaussian_filter1d
 from scipy.signal import savgol_filter
 from sklearn.base import (
     BaseEstimator,
@@ -102,6 +103,17 @@ def _nan_robust_scale(X):
         centre = np.nanmedian(X, axis=1, keepdims=True)
         scale = _MAD_TO_SIGMA * np.nanmedian(np.abs(X - centre), axis=1, keepdims=True)
     return centre, scale
+
+
+def _running_median(X, width):
+    """Centred running median of each row, edges mirrored.
+
+    Equal to ``scipy.ndimage.median_filter(X, (1, width), mode="reflect")``;
+    bottleneck's sorted-window median is several times faster.
+    """
+    half = width // 2
+    padded = np.pad(X, ((0, 0), (half, half)), mode="symmetric")
+    return bottleneck.move_median(padded, width, axis=1)[:, width - 1 :]
 
 
 def _window_points(window_days, cadence, n_points):
@@ -254,7 +266,7 @@ class Detrender(OneToOneFeatureMixin, _CurveTransformer):
     def _trend(self, X):
         width = _window_points(self.window, self.cadence, X.shape[1])
         if self.method == "median":
-            return median_filter(X, size=(1, width), mode="reflect")
+            return _running_median(X, width)
         if width <= self.polyorder:
             raise ValueError(
                 f"Detrender window of {width} points is too short for "

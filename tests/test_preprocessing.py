@@ -131,3 +131,15 @@ def test_transform_checks_curve_length():
     tr = Detrender().fit(np.zeros((2, 10)))
     with pytest.raises(ValueError, match="10 features"):
         tr.transform(np.zeros((2, 11)))
+
+
+def test_running_median_equals_scipy_median_filter():
+    from scipy.ndimage import median_filter
+
+    from sklearn_lcgan.preprocessing import _running_median
+
+    X = np.random.default_rng(3).normal(size=(5, 301))
+    for width in (3, 49, 301):
+        np.testing.assert_array_equal(
+            _running_median(X, width), median_filter(X, (1, width), mode="reflect")
+        )
