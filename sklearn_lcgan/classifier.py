@@ -55,7 +55,7 @@ class LightCurveClassifier(NeuralNetClassifier):
         Optimizer; set its parameters as ``optimizer__name``.
     lr : float, default=3e-3
         Learning rate.
-    max_epochs : int, default=15
+    max_epochs : int, default=10
         Passes over the training data.
     batch_size : int, default=64
         Curves per gradient step.
@@ -118,7 +118,7 @@ class LightCurveClassifier(NeuralNetClassifier):
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.AdamW,
         lr=3e-3,
-        max_epochs=15,
+        max_epochs=10,
         batch_size=64,
         class_weight=None,
         train_split="stratified",

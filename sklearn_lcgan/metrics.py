@@ -22,7 +22,7 @@ def bls_periods(
     n_periods: int = 5000,
     detrend_window: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Best Box Least Squares period and its SNR for each curve.
+    """Best Box Least Squares period and its detection significance.
 
     Curves are robustly normalised, detrended with a running median and
     clipped of upward outliers, then searched with astropy's
@@ -47,8 +47,10 @@ def bls_periods(
     -------
     periods : ndarray of shape (n_curves,)
         The period of the highest BLS peak of each curve.
-    snr : ndarray of shape (n_curves,)
-        The BLS depth SNR at that peak.
+    sde : ndarray of shape (n_curves,)
+        Signal detection efficiency of that peak: its height above the mean
+        of the periodogram in units of the periodogram's standard deviation,
+        the usual BLS detection statistic (a score for each curve).
 
     References
     ----------
@@ -75,15 +77,17 @@ def bls_periods(
     filled = np.where(np.isnan(X), np.nanmedian(X, axis=1, keepdims=True), X)
     residual = clean.fit_transform(filled)
     best_period = np.empty(len(X))
-    best_snr = np.empty(len(X))
+    best_sde = np.empty(len(X))
     for i, row in enumerate(residual):
         observed = ~np.isnan(X[i])
         result = BoxLeastSquares(time[observed], row[observed]).power(
             trial, durations, objective="snr"
         )
-        k = int(np.argmax(result.power))
-        best_period[i], best_snr[i] = result.period[k], result.depth_snr[k]
-    return best_period, best_snr
+        power = result.power
+        k = int(np.argmax(power))
+        best_period[i] = result.period[k]
+        best_sde[i] = (power[k] - power.mean()) / power.std()
+    return best_period, best_sde
 
 
 def transit_recovery_rate(
