@@ -6,12 +6,14 @@ from .classifier import (
     make_prototype_pipeline,
 )
 from .datasets import load_kepler_csv, make_kepler_like
+from .generator import TransitCurveGenerator
 from .injection import TransitInjector, TransitOversampler
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "LightCurveClassifier",
+    "TransitCurveGenerator",
     "TransitInjector",
     "TransitOversampler",
     "load_kepler_csv",

@@ -139,3 +139,90 @@ class PrototypeLSTM(nn.Module):
             steps, _ = lstm(steps)
             steps = self.dropout(steps)
         return self.head(steps[:, -1])
+
+
+class FCGenerator(nn.Module):
+    """The prototype's generator: latent -> 512 -> 1024 -> 1024 -> n_points.
+
+    Fully connected layers with LeakyReLU(0.2). With ``n_classes`` the latent
+    vector is concatenated with a learnt label embedding (conditional GAN).
+
+    Parameters
+    ----------
+    n_points : int
+        Length of the generated curves.
+    latent_dim : int, default=100
+        Size of the noise vector.
+    hidden_sizes : tuple of int, default=(512, 1024, 1024)
+        Widths of the hidden layers.
+    n_classes : int, default=0
+        Number of classes to condition on; 0 for an unconditional generator.
+    """
+
+    def __init__(
+        self, n_points, latent_dim=100, hidden_sizes=(512, 1024, 1024), n_classes=0
+    ):
+        super().__init__()
+        self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
+        sizes = (latent_dim * (2 if n_classes else 1), *hidden_sizes)
+        layers = []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+            layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2)]
+        layers.append(nn.Linear(sizes[-1], n_points))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z, labels=None):
+        if self.embedding is not None:
+            z = torch.cat([z, self.embedding(labels)], dim=1)
+        return self.net(z)
+
+
+class PatchLSTMCritic(nn.Module):
+    """A discriminator that reads a curve as a sequence of patches.
+
+    Each patch is embedded, stacked LSTMs run over the sequence (the prototype
+    fed one step of 1599 features, which never recurs), and the pooled
+    states give one realism score (a Wasserstein critic or a logit). The
+    curve's first differences ride along each patch so that the critic sees
+    the noise's texture, not only its level. With ``n_classes`` a label
+    embedding is added to every step.
+
+    Parameters
+    ----------
+    patch_size : int, default=32
+        Points per sequence step.
+    hidden_sizes : tuple of int, default=(64, 64)
+        Widths of the stacked LSTMs; the prototype used (256, 256, 128).
+    dropout : float, default=0.0
+        Dropout after each LSTM (the prototype used 0.3); none for WGAN-GP.
+    n_classes : int, default=0
+        Number of classes to condition on.
+    """
+
+    def __init__(self, patch_size=32, hidden_sizes=(64, 64), dropout=0.0, n_classes=0):
+        super().__init__()
+        self.patch_size = patch_size
+        width = hidden_sizes[0]
+        self.embed = nn.Sequential(nn.Linear(2 * patch_size, width), nn.LeakyReLU(0.2))
+        self.labels = nn.Embedding(n_classes, width) if n_classes else None
+        sizes = (width, *hidden_sizes)
+        self.layers = nn.ModuleList(
+            nn.LSTM(n_in, n_out, batch_first=True)
+            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(2 * sizes[-1], 1)
+
+    def forward(self, X, labels=None):
+        diff = torch.diff(X, dim=1, prepend=X[:, :1])
+        steps = torch.cat(
+            [to_patches(X, self.patch_size), to_patches(diff, self.patch_size)], dim=2
+        )
+        steps = self.embed(steps)
+        if self.labels is not None:
+            steps = steps + self.labels(labels)[:, None, :]
+        for lstm in self.layers:
+            steps, _ = lstm(steps)
+            steps = self.dropout(steps)
+        pooled = torch.cat([steps.mean(dim=1), steps[:, -1]], dim=1)
+        return self.head(pooled).squeeze(1)

@@ -1,0 +1,198 @@
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_lcgan import TransitCurveGenerator, TransitInjector, make_kepler_like
+from sklearn_lcgan.metrics import (
+    discriminative_score,
+    mmd,
+    psd_distance,
+    transit_recovery_rate,
+)
+
+TINY = {
+    "latent_dim": 8,
+    "generator_hidden": (32,),
+    "critic_hidden": (8,),
+    "patch_size": 16,
+    "batch_size": 32,
+}
+
+
+@pytest.fixture(scope="module")
+def curves():
+    X, y = make_kepler_like(128, n_points=512, random_state=0)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def conditional_gan(curves):
+    X, y = curves
+    return TransitCurveGenerator(max_epochs=3, random_state=0, **TINY).fit(X, y)
+
+
+# -- sklearn's checks for fit, our own for sample ---------------------------------
+@parametrize_with_checks(
+    [TransitCurveGenerator(max_epochs=2, random_state=0, **TINY)],
+    expected_failed_checks=lambda est: {},
+)
+def test_sklearn_compatible_generator(estimator, check):
+    check(estimator)
+
+
+def test_sample_shape_dtype_labels_and_units(curves, conditional_gan):
+    X, y = curves
+    samples, labels = conditional_gan.sample(50, random_state=0)
+    assert samples.shape == (50, 512) and samples.dtype == np.float64
+    assert set(labels) <= {0, 1}
+    # Back in the training units: the scatter spans the training stars'.
+    spread = samples.std(axis=1)
+    assert spread.min() >= 0.2 * X.std(axis=1).min()
+    assert spread.max() <= 5 * X.std(axis=1).max()
+    only_hosts, host_labels = conditional_gan.sample(7, y=1, random_state=0)
+    assert (host_labels == 1).all() and only_hosts.shape == (7, 512)
+
+
+def test_sample_seeds_and_no_retraining(conditional_gan):
+    weights = [p.detach().clone() for p in conditional_gan.generator_.parameters()]
+    a = conditional_gan.sample(10, random_state=3)[0]
+    b = conditional_gan.sample(10, random_state=3)[0]
+    c = conditional_gan.sample(10, random_state=4)[0]
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+    for before, after in zip(
+        weights, conditional_gan.generator_.parameters(), strict=True
+    ):
+        assert np.array_equal(before.numpy(), after.detach().numpy())
+
+
+def test_clone_and_refit_give_equal_samples(curves, conditional_gan):
+    X, y = curves
+    again = clone(conditional_gan).fit(X, y)
+    np.testing.assert_allclose(
+        again.sample(5, random_state=1)[0],
+        conditional_gan.sample(5, random_state=1)[0],
+        rtol=1e-5,
+    )
+    copy = pickle.loads(pickle.dumps(conditional_gan))
+    np.testing.assert_array_equal(
+        copy.sample(5, random_state=1)[0], conditional_gan.sample(5, random_state=1)[0]
+    )
+
+
+def test_not_fitted_and_bad_requests(curves, conditional_gan):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        TransitCurveGenerator().sample(3)
+    with pytest.raises(ValueError, match="n_samples must be a positive int"):
+        conditional_gan.sample(0)
+    with pytest.raises(ValueError, match="not a class seen in fit"):
+        conditional_gan.sample(3, y=7)
+    X, _ = curves
+    with pytest.raises(ValueError, match="NaN"):
+        TransitCurveGenerator(**TINY).fit(np.where(X > 1e12, 0, np.nan))
+
+
+def test_history_and_verbose_progress(curves, capsys):
+    X, _ = curves
+    gan = TransitCurveGenerator(max_epochs=2, verbose=1, random_state=0, **TINY)
+    gan.fit(X)
+    assert [h["epoch"] for h in gan.history_] == [1, 2]
+    assert all(np.isfinite(h["critic_loss"]) for h in gan.history_)
+    assert "GAN epochs" in capsys.readouterr().err
+    TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
+    assert capsys.readouterr().err == ""
+
+
+class DivergesInEpochTwo(TransitCurveGenerator):
+    """Training whose generator loss turns NaN in the second epoch."""
+
+    def _generator_step(self, n, labels, device):
+        loss = super()._generator_step(n, labels, device)
+        return float("nan") if len(self.history_) == 1 else loss
+
+
+def test_diverging_training_stops_with_clear_error_and_last_good_weights(curves):
+    X, _ = curves
+    gan = DivergesInEpochTwo(max_epochs=3, random_state=0, **TINY)
+    with pytest.raises(FloatingPointError, match="diverged at epoch 2.*Lower lr"):
+        gan.fit(X)
+    assert len(gan.history_) == 1
+    one_epoch = TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
+    np.testing.assert_array_equal(
+        gan.sample(4, random_state=0), one_epoch.sample(4, random_state=0)
+    )
+
+
+def test_curves_beyond_float32_get_clear_error():
+    X = np.zeros((4, 64))
+    X[0, 3] = 1e300
+    with pytest.raises(ValueError, match="curve 0 .*float32"):
+        TransitCurveGenerator(**TINY).fit(X)
+
+
+def test_checkpoint_resumes_training(curves, tmp_path):
+    X, _ = curves
+    params = dict(random_state=0, checkpoint_dir=str(tmp_path), **TINY)
+    TransitCurveGenerator(max_epochs=2, **params).fit(X)
+    assert (tmp_path / "checkpoint.pt").exists()
+    resumed = TransitCurveGenerator(max_epochs=3, **params).fit(X)
+    assert [h["epoch"] for h in resumed.history_] == [1, 2, 3]
+    with pytest.raises(ValueError, match="does not fit this generator"):
+        TransitCurveGenerator(max_epochs=3, **{**params, "latent_dim": 4}).fit(X)
+
+
+def test_injector_puts_transits_in_planet_samples(curves):
+    X, y = curves
+    injector = TransitInjector(snr=40.0, period=(1.0, 4.0), random_state=0)
+    gan = TransitCurveGenerator(
+        max_epochs=1, transit_injector=injector, random_state=0, **TINY
+    ).fit(X[y == 0])
+    samples, labels, params = gan.sample(
+        6, y=[1, 1, 1, 0, 0, 0], random_state=0, return_params=True
+    )
+    assert list(params.index) == [0, 1, 2]
+    assert (params["snr"] == 40.0).all()
+    rate = transit_recovery_rate(samples[:3], params["period"], n_periods=2000)
+    assert rate >= 2 / 3
+
+
+def test_score_ranks_in_grid_search(curves):
+    X, _ = curves
+    search = GridSearchCV(
+        TransitCurveGenerator(max_epochs=1, random_state=0, **TINY),
+        {"lr": [1e-4, 1e-3]},
+        cv=2,
+    ).fit(X)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_estimator_.score(X) <= 0.05
+
+
+# -- realism metrics ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def real_sets():
+    A, _ = make_kepler_like(200, n_points=512, planet_fraction=0.0, random_state=1)
+    B, _ = make_kepler_like(200, n_points=512, planet_fraction=0.0, random_state=2)
+    noise = np.random.default_rng(0).normal(size=(200, 512))
+    return A, B, noise
+
+
+def test_metrics_near_ideal_for_same_distribution_far_for_white_noise(real_sets):
+    A, B, noise = real_sets
+    assert abs(mmd(A, B)) < 0.003 < mmd(A, noise)
+    assert psd_distance(A, B) < 0.25 < 0.6 < psd_distance(A, noise)
+    assert discriminative_score(A, B) < 0.12
+    assert discriminative_score(A, noise) > 0.4
+
+
+def test_metrics_reject_mismatched_sets(real_sets):
+    A, _, _ = real_sets
+    with pytest.raises(ValueError, match="points per curve"):
+        mmd(A, A[:, :100])
+    with pytest.raises(ValueError, match="at least 10 curves"):
+        discriminative_score(A[:5], A[:5])
