@@ -6,7 +6,7 @@ TORCH ?= torch==2.13.0
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test docs lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -e ".[tests]"
+	$(BIN)/python -m pip install --quiet -e ".[tests,docs]"
 	touch $@
 
 demo: $(VENV)/.installed
@@ -22,6 +22,9 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -n 2
+
+docs: $(VENV)/.installed
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 
 lint: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet ruff
@@ -31,4 +34,4 @@ bench: $(VENV)/.installed
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) lcgan-report .pytest_cache
+	rm -rf $(VENV) lcgan-report .pytest_cache docs/_build docs/auto_examples docs/generated

@@ -458,9 +458,9 @@ def make_detection_pipeline(**params):
 def make_prototype_pipeline(**params):
     """The original notebook's recipe, rebuilt to compare against honestly.
 
-    |FFT| half spectrum -> L2 normalisation of each curve -> Gaussian smoothing
-    along each curve (sigma 10 bins) -> min-max scaling of each feature ->
-    LSTMs 256/256/128 (dropout 0.3) over a single time step.
+    FFT magnitude (half spectrum) -> L2 normalisation of each curve ->
+    Gaussian smoothing along each curve (sigma 10 bins) -> min-max scaling of
+    each feature -> LSTMs 256/256/128 (dropout 0.3) over a single time step.
 
     Parameters
     ----------

@@ -146,6 +146,10 @@ class FCGenerator(nn.Module):
 
     Fully connected layers with LeakyReLU(0.2). With ``n_classes`` the latent
     vector is concatenated with a learnt label embedding (conditional GAN).
+    With ``noise_head`` a second output sets, per curve, the amplitude of
+    fresh white noise added to the fully connected output (as StyleGAN adds
+    noise): the dense layers then only learn the correlated part of a star's
+    variability, and the photon noise comes out white by construction.
 
     Parameters
     ----------
@@ -157,10 +161,17 @@ class FCGenerator(nn.Module):
         Widths of the hidden layers.
     n_classes : int, default=0
         Number of classes to condition on; 0 for an unconditional generator.
+    noise_head : bool, default=True
+        Add learnt-amplitude white noise to the output.
     """
 
     def __init__(
-        self, n_points, latent_dim=100, hidden_sizes=(512, 1024, 1024), n_classes=0
+        self,
+        n_points,
+        latent_dim=100,
+        hidden_sizes=(512, 1024, 1024),
+        n_classes=0,
+        noise_head=True,
     ):
         super().__init__()
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
@@ -168,13 +179,22 @@ class FCGenerator(nn.Module):
         layers = []
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
             layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2)]
-        layers.append(nn.Linear(sizes[-1], n_points))
-        self.net = nn.Sequential(*layers)
+        self.body = nn.Sequential(*layers)
+        self.out = nn.Linear(sizes[-1], n_points)
+        self.noise_scale = nn.Linear(sizes[-1], 1) if noise_head else None
 
-    def forward(self, z, labels=None):
+    def forward(self, z, labels=None, white=None):
+        """Curves from latent vectors ``z``; ``white`` is the standard normal
+        noise for the noise head (drawn from torch's generator if None)."""
         if self.embedding is not None:
             z = torch.cat([z, self.embedding(labels)], dim=1)
-        return self.net(z)
+        hidden = self.body(z)
+        curves = self.out(hidden)
+        if self.noise_scale is None:
+            return curves
+        if white is None:
+            white = torch.randn_like(curves)
+        return curves + nn.functional.softplus(self.noise_scale(hidden)) * white
 
 
 class PatchLSTMCritic(nn.Module):

@@ -8,7 +8,6 @@ before a detector, e.g. ``FluxNormalizer -> Detrender -> OutlierClipper``.
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral, Real
 
 import bottleneck
@@ -98,10 +97,9 @@ class _CurveTransformer(TransformerMixin, BaseEstimator):
 
 def _nan_robust_scale(X):
     """Median and Gaussian-equivalent MAD of each row, ignoring NaN."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        centre = np.nanmedian(X, axis=1, keepdims=True)
-        scale = _MAD_TO_SIGMA * np.nanmedian(np.abs(X - centre), axis=1, keepdims=True)
+    # bottleneck's medians skip NaN without numpy's nanmedian copies.
+    centre = bottleneck.nanmedian(X, axis=1)[:, None]
+    scale = _MAD_TO_SIGMA * bottleneck.nanmedian(np.abs(X - centre), axis=1)[:, None]
     return centre, scale
 
 

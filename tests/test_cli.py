@@ -1,46 +1,229 @@
+import gzip
 import json
 
 import numpy as np
 import pytest
 
-from sklearn_lcgan.cli import main
+from sklearn_lcgan.cli import load_curves, main, parse_params
 from sklearn_lcgan.datasets import make_kepler_like
 from sklearn_lcgan.metrics import bls_periods, transit_recovery_rate
 
-SMALL_DEMO = ["--n-curves", "12", "--n-points", "800", "--n-base", "4", "--snr", "30"]
+QUICK_DEMO = [
+    "--n-curves",
+    "60",
+    "--n-points",
+    "400",
+    "--planet-fraction",
+    "0.1",
+    "--n-base",
+    "8",
+    "--epochs",
+    "1",
+    "--gan-epochs",
+    "1",
+    "--quiet",
+]
+TINY_GAN = [
+    "--param",
+    "latent_dim=8",
+    "--param",
+    "generator_hidden=(32,)",
+    "--param",
+    "critic_hidden=(8,)",
+    "--param",
+    "max_epochs=1",
+]
+TINY_DETECTOR = [
+    "--param",
+    "classifier__max_epochs=1",
+    "--param",
+    "classifier__module__hidden_size=8",
+]
+
+
+@pytest.fixture(scope="module")
+def kaggle_csv(tmp_path_factory):
+    """A small file in the Kaggle layout, gzipped: LABEL 2/1 then FLUX.i."""
+    X, y = make_kepler_like(40, n_points=400, snr=30.0, random_state=3)
+    path = tmp_path_factory.mktemp("data") / "exoTrain.csv.gz"
+    header = "LABEL," + ",".join(f"FLUX.{i + 1}" for i in range(X.shape[1]))
+    rows = [
+        ",".join([str(2 if label else 1)] + [f"{v:.2f}" for v in row])
+        for label, row in zip(y, X, strict=True)
+    ]
+    with gzip.open(path, "wt") as f:
+        f.write("\n".join([header, *rows]))
+    return path
 
 
 def test_demo_writes_complete_report(tmp_path):
     out = tmp_path / "report"
-    assert main(["demo", "--output", str(out), "--quiet", *SMALL_DEMO]) == 0
+    assert main(["demo", "--output", str(out), *QUICK_DEMO]) == 0
     names = {p.name for p in out.iterdir()}
-    assert names == {"report.md", "metrics.json", "curves.png", "injection.png",
-                     "recovery.png"}  # fmt: skip
+    assert {
+        "report.md",
+        "metrics.json",
+        "curves.png",
+        "real_vs_generated.png",
+        "gan_losses.png",
+        "injection.png",
+        "fooling.png",
+        "completeness.png",
+        "completeness.csv",
+    } <= names
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["n_hosts"] == 6
-    assert 0.0 <= metrics["bls_completeness_by_snr"]["30.0"] <= 1.0
-    assert "![recovery](recovery.png)" in (out / "report.md").read_text()
+    assert 0 <= metrics["fooling_rate"]["after"] <= 1
+    assert [r["augmentation"] for r in metrics["augmentation_gain"]] == [
+        "none",
+        "oversampler",
+        "generator",
+    ]
+    report = (out / "report.md").read_text()
+    for name in names - {"report.md", "metrics.json", "completeness.csv"}:
+        assert f"({name})" in report
     # Nothing half-written is left beside the report.
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
 
 
-def test_bad_input_exits_2_with_one_line(tmp_path, capsys):
-    code = main(["demo", "--output", str(tmp_path / "r"), "--quiet",
-                 "--n-points", "50"])  # fmt: skip
-    assert code == 2
+def test_subcommands_on_a_kaggle_file(kaggle_csv, tmp_path, capsys):
+    gan, clf = tmp_path / "gan.joblib", tmp_path / "clf.joblib"
+    assert (
+        main(
+            [
+                "fit-generator",
+                str(kaggle_csv),
+                "--model",
+                str(gan),
+                "--quiet",
+                *TINY_GAN,
+            ]
+        )
+        == 0
+    )
+    sampled = tmp_path / "planets.npz"
+    assert (
+        main(
+            [
+                "sample",
+                "--model",
+                str(gan),
+                "--n",
+                "12",
+                "--planets",
+                "--output",
+                str(sampled),
+            ]
+        )
+        == 0
+    )
+    X, y = load_curves(sampled)
+    assert X.shape == (12, 400) and (y == 1).all()
+    assert (tmp_path / "planets_params.csv").exists()
+
+    injected = tmp_path / "injected.npz"
+    assert (
+        main(
+            [
+                "inject",
+                str(kaggle_csv),
+                "--output",
+                str(injected),
+                "--param",
+                "snr=20.0",
+            ]
+        )
+        == 0
+    )
+    assert load_curves(injected)[0].shape == (40, 400)
+
+    assert (
+        main(
+            [
+                "fit-classifier",
+                str(kaggle_csv),
+                "--model",
+                str(clf),
+                "--quiet",
+                *TINY_DETECTOR,
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["evaluate", str(kaggle_csv), "--model", str(clf)]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["n_curves"] == 40 and 0 <= scores["roc_auc"] <= 1
+    assert main(["fool", str(sampled), "--model", str(clf)]) == 0
+    fooled = json.loads(capsys.readouterr().out)
+    assert 0 <= fooled["rate_after"] <= 1
+    assert (
+        main(
+            [
+                "recovery",
+                str(kaggle_csv),
+                "--model",
+                str(clf),
+                "--output",
+                str(tmp_path / "rec"),
+            ]
+        )
+        == 0
+    )
+    assert (tmp_path / "rec" / "completeness.png").exists()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["evaluate", "missing.csv", "--model", "m.joblib"], "no such file"),
+        (["fit-classifier", "{bad}", "--model", "m.joblib"], "row 3 has 2 fields"),
+        (["evaluate", "{kaggle}", "--model", "{bad}"], "not a readable model"),
+        (
+            ["inject", "{kaggle}", "--output", "x.npz", "--param", "snr=-1"],
+            "out of range",
+        ),
+        (
+            ["inject", "{kaggle}", "--output", "x.npz", "--param", "colour=red"],
+            "Invalid parameter 'colour'",
+        ),
+        (["inject", "{kaggle}", "--output", "x.txt"], "end the name in .npz"),
+        (
+            ["fit-classifier", "{kaggle}", "--model", "m.joblib", "--param", "oops"],
+            "expected name=value",
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(kaggle_csv, tmp_path, capsys, argv, message):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("LABEL,FLUX.1,FLUX.2\n2,1.0,2.0\n1,3.0\n")
+    names = {"{bad}": str(bad), "{kaggle}": str(kaggle_csv)}
+    argv = [names.get(a, a) for a in argv]
+    before = set(tmp_path.iterdir())
+    assert main(argv) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("lcgan demo: error:") and "\n" not in err
-    assert not any(tmp_path.iterdir())
-    with pytest.raises(SystemExit) as info:
-        main(["demo", "--n-curves", "0"])
-    assert info.value.code == 2
+    assert err.startswith(f"lcgan {argv[0]}: error:") and "\n" not in err
+    assert message in err
+    assert set(tmp_path.iterdir()) == before  # nothing half-written
+
+
+def test_parse_params_reads_python_literals():
+    assert parse_params(["lr=1e-3", "hidden=(8, 4)", "name=text", "flag=True"]) == {
+        "lr": 1e-3,
+        "hidden": (8, 4),
+        "name": "text",
+        "flag": True,
+    }
 
 
 def test_bls_recovers_strong_transits_and_misses_none():
     X, y, p = make_kepler_like(
-        6, planet_fraction=1.0, n_points=1000, snr=40.0, random_state=2,
+        6,
+        planet_fraction=1.0,
+        n_points=1000,
+        snr=40.0,
+        random_state=2,
         return_params=True,
-    )  # fmt: skip
+    )
     rate, recovered = transit_recovery_rate(
         X, p["period"], n_periods=3000, return_recovered=True
     )

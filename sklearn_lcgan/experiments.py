@@ -1,0 +1,294 @@
+"""The studies: fooling rate, injection-recovery completeness, augmentation gain.
+
+Each uses estimators only through their public methods (``predict_proba``,
+``fit``, ``fit_resample``, ``sample``, ``inject``), so any scikit-learn
+classifier or pipeline with two classes can be studied.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.metrics import (
+    average_precision_score,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+from sklearn.utils import Bunch, check_random_state
+from sklearn.utils.validation import check_array
+
+from .injection import TransitInjector
+
+DEFAULT_SNR_BINS = (7.0, 12.0, 18.0, 24.0, 30.0)
+
+
+def planet_proba(classifier, X, planet_label=1) -> np.ndarray:
+    """The classifier's probability that each curve hosts a planet.
+
+    Parameters
+    ----------
+    classifier : fitted classifier or pipeline
+        Anything with ``predict_proba`` and ``classes_``.
+    X : array-like of shape (n_curves, n_points)
+        Curves.
+    planet_label : label, default=1
+        The class of planet hosts.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_curves,)
+        Probability of ``planet_label``.
+    """
+    classes = list(classifier.classes_)
+    if planet_label not in classes:
+        raise ValueError(
+            f"planet_label={planet_label!r} is not one of the classifier's classes "
+            f"{classes}."
+        )
+    return classifier.predict_proba(X)[:, classes.index(planet_label)]
+
+
+def _threshold(classifier, X_base, planet_label, threshold, false_positive_rate):
+    if false_positive_rate is None:
+        return float(threshold)
+    if not 0 < false_positive_rate < 1:
+        raise ValueError(
+            f"false_positive_rate must lie in (0, 1), got {false_positive_rate!r}."
+        )
+    base = planet_proba(classifier, X_base, planet_label)
+    return float(np.quantile(base, 1 - false_positive_rate))
+
+
+def fooling_rate(
+    classifier,
+    X_generated,
+    *,
+    injector=None,
+    planet_label=1,
+    threshold=0.5,
+    snr_bins=DEFAULT_SNR_BINS,
+):
+    """How often a detector calls generated curves planets, before and after
+    batman transits are injected into them.
+
+    The prototype's study: a GAN learns stars' noise, the injector adds
+    physically modelled transits, and the detector is asked about both.
+
+    Parameters
+    ----------
+    classifier : fitted classifier or pipeline
+        The detector under test.
+    X_generated : array-like of shape (n_curves, n_points)
+        Generated curves without transits (``TransitCurveGenerator.sample``).
+    injector : TransitInjector or None, default=None
+        Draws the transits; None uses ``TransitInjector(random_state=0)``.
+    planet_label : label, default=1
+        The class of planet hosts.
+    threshold : float, default=0.5
+        Probability above which a curve is called a planet.
+    snr_bins : sequence of float, default=(7, 12, 18, 24, 30)
+        Edges of the SNR bins of ``by_snr``; the outer bins widen to hold
+        every injected SNR.
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        ``proba_before``, ``proba_after`` (ndarray): planet probabilities;
+        ``rate_before``, ``rate_after`` (float): fractions called planets;
+        ``by_snr`` (DataFrame): fraction called planets after injection, by
+        SNR bin; ``params`` (DataFrame): the injected planets;
+        ``X_injected`` (ndarray): the curves with transits.
+    """
+    X = check_array(X_generated, dtype=np.float64)
+    injector = clone(TransitInjector(random_state=0) if injector is None else injector)
+    injector.fit(X)
+    X_injected, params = injector.inject(X, injector.draw_params(X), return_params=True)
+    before = planet_proba(classifier, X, planet_label)
+    after = planet_proba(classifier, X_injected, planet_label)
+    called = after >= threshold
+    # Widen the outer bins to hold every injected SNR.
+    edges = sorted(snr_bins)
+    edges[0] = min(edges[0], float(params["snr"].min()))
+    edges[-1] = max(edges[-1], float(params["snr"].max()))
+    bins = pd.cut(params["snr"], edges, include_lowest=True)
+    by_snr = (
+        pd.DataFrame({"snr_bin": bins, "called_planet": called})
+        .groupby("snr_bin", observed=False)["called_planet"]
+        .agg(["size", "mean"])
+        .rename(columns={"size": "n_curves", "mean": "rate"})
+        .reset_index()
+    )
+    return Bunch(
+        proba_before=before,
+        proba_after=after,
+        rate_before=float(np.mean(before >= threshold)),
+        rate_after=float(np.mean(called)),
+        by_snr=by_snr,
+        params=params,
+        X_injected=X_injected,
+    )
+
+
+def injection_recovery(
+    classifier,
+    X_base,
+    injector=None,
+    grid=None,
+    *,
+    planet_label=1,
+    threshold=0.5,
+    false_positive_rate=None,
+):
+    """Completeness of a detector over a grid of injected planets.
+
+    For each cell of ``grid`` (two or more injector parameters, each a list
+    of fixed values) a transit is injected into every curve of ``X_base`` and
+    the fraction the detector calls planets is recorded, the standard
+    injection-recovery test of transit surveys.
+
+    Parameters
+    ----------
+    classifier : fitted classifier or pipeline
+        The detector under test.
+    X_base : array-like of shape (n_curves, n_points)
+        Curves without planets to inject into.
+    injector : TransitInjector or None, default=None
+        The other planet parameters; None uses ``TransitInjector(random_state=0)``.
+    grid : dict of str to list, default=None
+        Injector parameters to vary, e.g. ``{"snr": [5, 10, 20],
+        "period": [1, 3, 10]}``; None uses that example.
+    planet_label : label, default=1
+        The class of planet hosts.
+    threshold : float, default=0.5
+        Probability above which a curve is called a planet.
+    false_positive_rate : float or None, default=None
+        If set, the threshold is instead chosen so that this fraction of the
+        curves of ``X_base`` (without injections) is called planets: the
+        completeness at a fixed false-alarm rate.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per cell: the grid values, ``n_injected``, ``n_recovered``,
+        ``completeness`` and the ``threshold`` used.
+    """
+    X = check_array(X_base, dtype=np.float64)
+    injector = clone(TransitInjector(random_state=0) if injector is None else injector)
+    grid = (
+        {"snr": [5.0, 10.0, 20.0], "period": [1.0, 3.0, 10.0]} if grid is None else grid
+    )
+    if not isinstance(grid, dict) or not grid:
+        raise TypeError(f"grid must be a non-empty dict of lists, got {grid!r}.")
+    unknown = set(grid) - set(injector.get_params())
+    if unknown:
+        raise ValueError(
+            f"grid names {sorted(unknown)}, which are not TransitInjector "
+            "parameters; vary e.g. 'snr', 'period', 'rp' or 'impact'."
+        )
+    cut = _threshold(classifier, X, planet_label, threshold, false_positive_rate)
+    rows = []
+    names = list(grid)
+    for values in itertools.product(*(grid[name] for name in names)):
+        injector.set_params(**dict(zip(names, values, strict=True))).fit(X)
+        proba = planet_proba(classifier, injector.transform(X), planet_label)
+        recovered = int(np.sum(proba >= cut))
+        rows.append(
+            {
+                **dict(zip(names, values, strict=True)),
+                "n_injected": len(X),
+                "n_recovered": recovered,
+                "completeness": recovered / len(X),
+                "threshold": cut,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def augmentation_gain(
+    estimator,
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    augmenters,
+    planet_label=1,
+    threshold=0.5,
+    random_state=0,
+):
+    """Train a detector with and without synthetic planets; compare on test data.
+
+    The practical answer to "37 planets in 5,087 curves": each augmenter adds
+    planet hosts to the training set only, and the same detector is trained
+    on each version and scored on the same held-out curves.
+
+    Parameters
+    ----------
+    estimator : classifier or pipeline (unfitted)
+        The detector; cloned for every training set.
+    X_train, y_train : array-like
+        The original training curves and labels.
+    X_test, y_test : array-like
+        Held-out curves and labels, never augmented.
+    augmenters : dict of str to object
+        Named ways to add planets: an object with ``fit_resample`` (such as
+        :class:`~sklearn_lcgan.TransitOversampler`), or a
+        :class:`~sklearn_lcgan.TransitCurveGenerator` with a
+        ``transit_injector``, fitted on the training non-hosts and sampled
+        with ``y=planet_label`` until the classes balance.
+    planet_label : label, default=1
+        The class of planet hosts.
+    threshold : float, default=0.5
+        Probability above which a curve is called a planet.
+    random_state : int, default=0
+        Seed for the generator's samples.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per training set (``"none"`` first): ``n_train``,
+        ``n_planets``, ``recall``, ``precision``, ``pr_auc``, ``roc_auc``.
+    """
+    X_train = check_array(X_train, dtype=np.float64)
+    X_test = check_array(X_test, dtype=np.float64)
+    y_train, y_test = np.asarray(y_train), np.asarray(y_test)
+    rng = check_random_state(random_state)
+    sets = {"none": (X_train, y_train)}
+    for name, augmenter in augmenters.items():
+        if hasattr(augmenter, "fit_resample"):
+            sets[name] = clone(augmenter).fit_resample(X_train, y_train)
+        elif hasattr(augmenter, "sample"):
+            negatives = X_train[y_train != planet_label]
+            n_new = len(negatives) - int(np.sum(y_train == planet_label))
+            generator = clone(augmenter).fit(negatives)
+            X_new, y_new = generator.sample(
+                max(n_new, 0), y=planet_label, random_state=rng.randint(2**31 - 1)
+            )
+            sets[name] = (np.vstack([X_train, X_new]), np.r_[y_train, y_new])
+        else:
+            raise TypeError(
+                f"augmenter {name!r} has neither fit_resample nor sample; use a "
+                "TransitOversampler or a TransitCurveGenerator."
+            )
+    rows = []
+    truth = (y_test == planet_label).astype(int)
+    for name, (X_fit, y_fit) in sets.items():
+        model = clone(estimator).fit(X_fit, y_fit)
+        proba = planet_proba(model, X_test, planet_label)
+        called = (proba >= threshold).astype(int)
+        rows.append(
+            {
+                "augmentation": name,
+                "n_train": len(y_fit),
+                "n_planets": int(np.sum(y_fit == planet_label)),
+                "recall": recall_score(truth, called, zero_division=0),
+                "precision": precision_score(truth, called, zero_division=0),
+                "pr_auc": average_precision_score(truth, proba),
+                "roc_auc": roc_auc_score(truth, proba),
+            }
+        )
+    return pd.DataFrame(rows)
