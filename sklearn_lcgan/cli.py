@@ -525,7 +525,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = command("demo", _demo, "the main job on the embedded simulator")
     demo.add_argument("--output", default="lcgan-report", help="report folder")
-    demo.add_argument("--n-curves", type=_positive_int, default=1200)
+    demo.add_argument("--n-curves", type=_positive_int, default=1000)
     demo.add_argument("--n-points", type=_positive_int, default=3197)
     demo.add_argument("--planet-fraction", type=float, default=0.02)
     demo.add_argument("--n-base", type=_positive_int, default=100)
