@@ -56,6 +56,7 @@ def main(n_train=5000, max_epochs=30):
         "default (WGAN-GP)": {},
         "prototype config": {
             "noise_head": False,
+            "minibatch_std": False,
             "loss": "bce",
             "label_smoothing": 0.9,
             "critic_hidden": (256, 256, 128),

@@ -62,6 +62,9 @@ class TransitCurveGenerator(BaseEstimator):
         prototype's.
     critic_dropout : float, default=0.0
         Dropout in the critic (the prototype's 0.3 with ``loss="bce"``).
+    minibatch_std : bool, default=True
+        Show the critic how varied each batch is (Karras et al. 2018), against
+        a generator collapsing to one curve; False is the prototype's critic.
     patch_size : int, default=32
         Points per step of the critic's sequence.
     loss : {"wgan-gp", "bce"}, default="wgan-gp"
@@ -142,6 +145,7 @@ class TransitCurveGenerator(BaseEstimator):
         "noise_head": ["boolean"],
         "critic_hidden": [tuple, list],
         "critic_dropout": [Interval(Real, 0, 1, closed="left")],
+        "minibatch_std": ["boolean"],
         "patch_size": [Interval(Integral, 1, None, closed="left")],
         "loss": [StrOptions({"wgan-gp", "bce"})],
         "gp_weight": [Interval(Real, 0, None, closed="left")],
@@ -168,6 +172,7 @@ class TransitCurveGenerator(BaseEstimator):
         noise_head=True,
         critic_hidden=(64, 64),
         critic_dropout=0.0,
+        minibatch_std=True,
         patch_size=32,
         loss="wgan-gp",
         gp_weight=10.0,
@@ -190,6 +195,7 @@ class TransitCurveGenerator(BaseEstimator):
         self.noise_head = noise_head
         self.critic_hidden = critic_hidden
         self.critic_dropout = critic_dropout
+        self.minibatch_std = minibatch_std
         self.patch_size = patch_size
         self.loss = loss
         self.gp_weight = gp_weight
@@ -274,6 +280,7 @@ class TransitCurveGenerator(BaseEstimator):
                 tuple(self.critic_hidden),
                 self.critic_dropout,
                 n_classes,
+                self.minibatch_std,
             ).to(device)
             betas = (0.0, 0.9) if self.loss == "wgan-gp" else (0.5, 0.999)
             self._opt_g = torch.optim.Adam(

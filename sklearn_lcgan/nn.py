@@ -217,9 +217,19 @@ class PatchLSTMCritic(nn.Module):
         Dropout after each LSTM (the prototype used 0.3); none for WGAN-GP.
     n_classes : int, default=0
         Number of classes to condition on.
+    minibatch_std : bool, default=True
+        Give the head the batch's spread of pooled states, so that a
+        generator collapsing to one curve is caught.
     """
 
-    def __init__(self, patch_size=32, hidden_sizes=(64, 64), dropout=0.0, n_classes=0):
+    def __init__(
+        self,
+        patch_size=32,
+        hidden_sizes=(64, 64),
+        dropout=0.0,
+        n_classes=0,
+        minibatch_std=True,
+    ):
         super().__init__()
         self.patch_size = patch_size
         width = hidden_sizes[0]
@@ -231,7 +241,8 @@ class PatchLSTMCritic(nn.Module):
             for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
         )
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(2 * sizes[-1], 1)
+        self.minibatch_std = minibatch_std
+        self.head = nn.Linear(2 * sizes[-1] + int(minibatch_std), 1)
 
     def forward(self, X, labels=None):
         diff = torch.diff(X, dim=1, prepend=X[:, :1])
@@ -245,4 +256,9 @@ class PatchLSTMCritic(nn.Module):
             steps, _ = lstm(steps)
             steps = self.dropout(steps)
         pooled = torch.cat([steps.mean(dim=1), steps[:, -1]], dim=1)
+        if self.minibatch_std:
+            # How varied the batch is (Karras et al. 2018): a critic that sees
+            # it punishes a generator that collapses to one curve.
+            spread = pooled.std(dim=0, unbiased=False).mean()
+            pooled = torch.cat([pooled, spread.expand(len(pooled), 1)], dim=1)
         return self.head(pooled).squeeze(1)
