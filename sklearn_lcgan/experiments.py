@@ -114,7 +114,10 @@ def fooling_rate(
     edges = sorted(snr_bins)
     edges[0] = min(edges[0], float(params["snr"].min()))
     edges[-1] = max(edges[-1], float(params["snr"].max()))
-    bins = pd.cut(params["snr"], edges, include_lowest=True)
+    labels = [
+        f"{low:.3g}-{high:.3g}" for low, high in zip(edges[:-1], edges[1:], strict=True)
+    ]
+    bins = pd.cut(params["snr"], edges, labels=labels, include_lowest=True)
     by_snr = (
         pd.DataFrame({"snr_bin": bins, "called_planet": called})
         .groupby("snr_bin", observed=False)["called_planet"]
