@@ -41,7 +41,21 @@ from .preprocessing import Detrender, OutlierClipper
 
 
 def recovery_grid(n_points, cadence=0.0204335):
-    """SNR x period grid, periods limited to two transits in the window."""
+    """SNR x period grid, periods limited to two transits in the window.
+
+    Parameters
+    ----------
+    n_points : int
+        Points per curve.
+    cadence : float, default=0.0204335
+        Sampling interval in days.
+
+    Returns
+    -------
+    grid : dict
+        ``{"snr": [...], "period": [...]}`` for
+        :func:`~sklearn_lcgan.experiments.injection_recovery`.
+    """
     longest = (n_points - 1) * cadence / 2
     periods = [p for p in (0.5, 1.0, 3.0, 8.0, 20.0) if p <= longest]
     return {"snr": [5.0, 10.0, 15.0, 25.0], "period": periods}
@@ -49,7 +63,21 @@ def recovery_grid(n_points, cadence=0.0204335):
 
 # -- files -------------------------------------------------------------------------
 def load_curves(path):
-    """Curves and labels (or None) from a CSV, ``.npy`` or ``.npz`` file."""
+    """Curves and labels from a Kaggle CSV, ``.npy`` or ``.npz`` file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A CSV in the Kaggle layout (plain, .gz or .zip), a 2-D ``.npy`` array,
+        or an ``.npz`` file with ``X`` (and optionally ``y``).
+
+    Returns
+    -------
+    X : ndarray of shape (n_curves, n_points)
+        The curves, float64.
+    y : ndarray of shape (n_curves,) or None
+        The labels, if the file has them.
+    """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ValueError(f"{path}: no such file.")
@@ -88,12 +116,33 @@ def _atomic(path, write):
 
 
 def save_model(model, path):
-    """Save a fitted estimator with joblib, atomically."""
+    """Save a fitted estimator with joblib, atomically.
+
+    Parameters
+    ----------
+    model : estimator
+        Any picklable estimator.
+    path : str
+        Destination; written through a temporary file, then renamed.
+    """
     _atomic(path, lambda partial: joblib.dump(model, partial))
 
 
 def load_model(path):
-    """Load an estimator saved by :func:`save_model` (a trusted file only)."""
+    """Load an estimator saved by :func:`save_model`.
+
+    joblib files are pickles: open only files you trust.
+
+    Parameters
+    ----------
+    path : str
+        The model file.
+
+    Returns
+    -------
+    model : estimator
+        The fitted estimator.
+    """
     if not os.path.isfile(path):
         raise ValueError(f"{path}: no such model file.")
     try:
@@ -103,7 +152,19 @@ def load_model(path):
 
 
 def save_curves(path, X, y=None, params=None):
-    """Write curves (and labels) to ``.npz``; parameters to a CSV beside it."""
+    """Write curves (and labels) to ``.npz``, parameters to a CSV beside it.
+
+    Parameters
+    ----------
+    path : str
+        An ``.npz`` path; the parameters go to ``<stem>_params.csv``.
+    X : ndarray of shape (n_curves, n_points)
+        Curves.
+    y : array-like of shape (n_curves,), default=None
+        Labels.
+    params : pandas.DataFrame, default=None
+        Injected planets, one row per curve that has one.
+    """
     if not path.endswith(".npz"):
         raise ValueError(f"{path}: curves are written as .npz; end the name in .npz.")
     arrays = {"X": X} if y is None else {"X": X, "y": np.asarray(y)}
@@ -119,7 +180,18 @@ def save_curves(path, X, y=None, params=None):
 
 
 def parse_params(pairs):
-    """``["lr=1e-3", "name=text"]`` -> ``{"lr": 0.001, "name": "text"}``."""
+    """Parse ``--param name=value`` pairs; values are Python literals or text.
+
+    Parameters
+    ----------
+    pairs : list of str or None
+        For example ``["lr=1e-3", "name=text"]``.
+
+    Returns
+    -------
+    params : dict
+        For example ``{"lr": 0.001, "name": "text"}``.
+    """
     params = {}
     for pair in pairs or []:
         name, sep, text = pair.partition("=")

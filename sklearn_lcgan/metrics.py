@@ -209,7 +209,7 @@ def mmd(X, Y, *, bandwidth=None, max_samples=1000, random_state=0) -> float:
     return float(within_x + within_y - 2.0 * k_xy.mean())
 
 
-def mean_log_psd(X, *, n_bins: int = 64) -> np.ndarray:
+def _mean_log_psd(X, *, n_bins: int = 64) -> np.ndarray:
     """Mean log power spectrum of standardised curves, in log-spaced bins."""
     X = _standardise(X)
     power = np.abs(np.fft.rfft(X - X.mean(axis=1, keepdims=True), axis=1)[:, 1:]) ** 2
@@ -242,7 +242,7 @@ def psd_distance(X, Y, *, n_bins: int = 64) -> float:
     return float(
         np.sqrt(
             np.mean(
-                (mean_log_psd(X, n_bins=n_bins) - mean_log_psd(Y, n_bins=n_bins)) ** 2
+                (_mean_log_psd(X, n_bins=n_bins) - _mean_log_psd(Y, n_bins=n_bins)) ** 2
             )
         )
     )

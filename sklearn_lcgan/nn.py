@@ -15,6 +15,18 @@ def to_patches(X: torch.Tensor, patch_size: int) -> torch.Tensor:
 
     The last patch is padded with the curve's last value, so that no step of
     the sequence is partly zeros.
+
+    Parameters
+    ----------
+    X : torch.Tensor of shape (batch, n_points)
+        Curves.
+    patch_size : int
+        Points per patch.
+
+    Returns
+    -------
+    patches : torch.Tensor of shape (batch, ceil(n_points / patch_size), patch_size)
+        The sequence of patches.
     """
     n_points = X.shape[-1]
     pad = (-n_points) % patch_size
