@@ -1,0 +1,123 @@
+"""Property-based tests: odd inputs get a clear error or a correct result.
+
+Never a crash from inside numpy, batman or torch, never a silent NaN.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from sklearn_lcgan import TransitInjector
+from sklearn_lcgan.preprocessing import (
+    Detrender,
+    FluxNormalizer,
+    FourierMagnitude,
+    GapFiller,
+    GaussianSmoother,
+    OutlierClipper,
+)
+
+TRANSFORMERS = [
+    FluxNormalizer(),
+    Detrender(window=0.2),
+    Detrender(method="savgol", window=0.2),
+    OutlierClipper(),
+    GapFiller(),
+    FourierMagnitude(),
+    GaussianSmoother(sigma=2.0),
+]
+ALLOWS_NAN = (FluxNormalizer, OutlierClipper, GapFiller)
+
+values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.floats(min_value=-1e300, max_value=1e300),
+    st.floats(min_value=-1e-300, max_value=1e-300),
+)
+curves = arrays(
+    np.float64,
+    st.tuples(st.integers(1, 4), st.integers(1, 40)),
+    elements=values,
+)
+FAST = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+def clear_error(exc):
+    """Our errors are ValueError/TypeError with a message that names the issue."""
+    return isinstance(exc, (ValueError, TypeError)) and len(str(exc)) > 10
+
+
+@pytest.mark.parametrize("transformer", TRANSFORMERS, ids=lambda t: repr(t))
+@FAST
+@given(X=curves)
+def test_transformers_give_clear_error_or_finite_where_input_finite(transformer, X):
+    try:
+        out = transformer.fit_transform(X)
+    except Exception as exc:  # noqa: BLE001 - the property is about its kind
+        assert clear_error(exc), repr(exc)
+        return
+    assert out.shape[0] == X.shape[0]
+    finite_rows = np.isfinite(X).all(axis=1)
+    if isinstance(transformer, GapFiller):
+        finite_rows = ~np.isnan(X).all(axis=1) & ~np.isinf(X).any(axis=1)
+    if not isinstance(transformer, ALLOWS_NAN):
+        assert np.isfinite(X).all()  # it accepted only finite input
+    with np.errstate(all="ignore"):
+        big = np.abs(X[finite_rows]).max(initial=0) > 1e150
+    if not big:  # overflow of huge-but-finite values is numpy's honest inf
+        assert np.isfinite(out[finite_rows]).all()
+
+
+@FAST
+@given(
+    X=arrays(
+        np.float64, st.tuples(st.integers(1, 3), st.integers(1, 60)), elements=values
+    ),
+    snr=st.floats(min_value=0.1, max_value=100),
+)
+def test_injector_gives_clear_error_or_finite_output(X, snr):
+    injector = TransitInjector(
+        cadence=0.5,
+        period=(1.0, 2.0),
+        a=(3.0, 5.0),
+        supersample_factor=5,
+        min_transits=1,
+        snr=snr,
+        random_state=0,
+    )
+    try:
+        out = injector.fit_transform(X)
+    except Exception as exc:  # noqa: BLE001
+        assert clear_error(exc), repr(exc)
+        return
+    observed = np.isfinite(X)
+    assert np.array_equal(np.isnan(out), np.isnan(X))  # gaps kept, no new NaN
+    assert np.isfinite(out[observed]).all() or np.abs(X[observed]).max() > 1e150
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.empty((0, 10)),
+        np.empty((3, 0)),
+        np.array([["a", "b", "c"]], dtype=object),
+        np.zeros(5),
+        np.zeros((2, 3, 4)),
+    ],
+    ids=["no-curves", "no-points", "strings", "1-D", "3-D"],
+)
+def test_bad_shapes_and_types_get_clear_errors(X):
+    for estimator in [*TRANSFORMERS, TransitInjector()]:
+        with pytest.raises((ValueError, TypeError)) as info:
+            estimator.fit_transform(X)
+        assert clear_error(info.value)
+
+
+def test_wrong_length_between_fit_and_transform():
+    for estimator in [*TRANSFORMERS, TransitInjector(cadence=1.0, min_transits=1)]:
+        estimator.fit(np.random.default_rng(0).normal(size=(2, 30)))
+        with pytest.raises(ValueError, match="30 features"):
+            estimator.transform(np.zeros((2, 31)))
