@@ -172,9 +172,17 @@ class FluxNormalizer(OneToOneFeatureMixin, _CurveTransformer):
                     "(Kaggle) flux: use method='robust'."
                 )
             return X / centre
-        # Constant curves have no spread: leave them centred at 0, unscaled.
-        scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
-        return (X - centre) / scale
+        residual = X - centre
+        # A curve whose points are mostly identical has a MAD of (almost) zero
+        # next to its range: fall back to the standard deviation, and leave a
+        # constant curve centred at 0, unscaled.
+        spread = bottleneck.nanmax(np.abs(residual), axis=1)[:, None]
+        degenerate = ~(scale > 1e-12 * spread)
+        if degenerate.any():
+            std = bottleneck.nanstd(residual, axis=1)[:, None]
+            fallback = np.where((std > 1e-12 * spread) & np.isfinite(std), std, 1.0)
+            scale = np.where(degenerate, fallback, scale)
+        return residual / scale
 
 
 class Detrender(OneToOneFeatureMixin, _CurveTransformer):
