@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -315,18 +316,29 @@ class TransitCurveGenerator(BaseEstimator):
             sums = {"critic_loss": 0.0, "generator_loss": 0.0, "wasserstein": 0.0}
             order = rng.permutation(len(Z))
             n_batches = max(1, len(Z) // self.batch_size)
-            for b in range(n_batches):
-                rows = torch.from_numpy(
-                    order[b * self.batch_size : (b + 1) * self.batch_size]
-                )
-                real, lab = data[rows], labels[rows] if conditional else None
-                d_loss, gap = self._critic_step(real, lab)
-                sums["critic_loss"] += d_loss
-                sums["wasserstein"] += gap
-                if b % self.n_critic == 0:
-                    sums["generator_loss"] += self._generator_step(
-                        len(rows), lab, device
+            try:
+                for b in range(n_batches):
+                    rows = torch.from_numpy(
+                        order[b * self.batch_size : (b + 1) * self.batch_size]
                     )
+                    real, lab = data[rows], labels[rows] if conditional else None
+                    d_loss, gap = self._critic_step(real, lab)
+                    sums["critic_loss"] += d_loss
+                    sums["wasserstein"] += gap
+                    if b % self.n_critic == 0:
+                        sums["generator_loss"] += self._generator_step(
+                            len(rows), lab, device
+                        )
+            except KeyboardInterrupt:
+                # As skorch does: stop, keep a usable model, say so.
+                self._load_state(good)
+                warnings.warn(
+                    f"GAN training interrupted in epoch {epoch + 1}; the weights "
+                    f"after epoch {epoch} are kept.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+                return
             record = {k: v / n_batches for k, v in sums.items()}
             if not all(np.isfinite(v) for v in record.values()):
                 self._load_state(good)

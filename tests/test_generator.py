@@ -129,6 +129,27 @@ def test_diverging_training_stops_with_clear_error_and_last_good_weights(curves)
     )
 
 
+class InterruptedInEpochTwo(TransitCurveGenerator):
+    """Training that the user interrupts (Ctrl-C) in the second epoch."""
+
+    def _critic_step(self, real, labels):
+        if len(self.history_) == 1:
+            raise KeyboardInterrupt
+        return super()._critic_step(real, labels)
+
+
+def test_interrupted_training_keeps_last_good_weights_and_says_so(curves):
+    X, _ = curves
+    gan = InterruptedInEpochTwo(max_epochs=3, random_state=0, **TINY)
+    with pytest.warns(UserWarning, match="interrupted in epoch 2.*epoch 1 are kept"):
+        gan.fit(X)
+    assert len(gan.history_) == 1
+    one_epoch = TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
+    np.testing.assert_array_equal(
+        gan.sample(4, random_state=0), one_epoch.sample(4, random_state=0)
+    )
+
+
 def test_curves_beyond_float32_get_clear_error():
     X = np.zeros((4, 64))
     X[0, 3] = 1e300
