@@ -3,13 +3,15 @@
 Never a crash from inside numpy, batman or torch, never a silent NaN.
 """
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sklearn_lcgan import TransitInjector
+from sklearn_lcgan import TransitInjector, load_kepler_csv
 from sklearn_lcgan.preprocessing import (
     Detrender,
     FluxNormalizer,
@@ -41,7 +43,10 @@ curves = arrays(
     elements=values,
 )
 FAST = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=int(os.environ.get("LCGAN_HYPOTHESIS_EXAMPLES", 60)),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 
@@ -121,3 +126,40 @@ def test_wrong_length_between_fit_and_transform():
         estimator.fit(np.random.default_rng(0).normal(size=(2, 30)))
         with pytest.raises(ValueError, match="30 features"):
             estimator.transform(np.zeros((2, 31)))
+
+
+cells = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=False).map(repr),
+    st.integers(-5, 5).map(str),
+    st.sampled_from(["", "nan", "abc", "1e3", " 2 ", "--1", "0x10"]),
+)
+
+
+@FAST
+@given(
+    labels=st.lists(st.sampled_from(["1", "2", "3", "x", ""]), min_size=0, max_size=5),
+    n_flux=st.integers(1, 4),
+    data=st.data(),
+)
+def test_loader_gives_clear_error_or_exact_table(
+    tmp_path_factory, labels, n_flux, data
+):
+    rows = ["LABEL," + ",".join(f"FLUX.{i + 1}" for i in range(n_flux))]
+    for label in labels:
+        width = data.draw(st.integers(n_flux - 1, n_flux + 1))
+        rows.append(
+            ",".join(
+                [label] + data.draw(st.lists(cells, min_size=width, max_size=width))
+            )
+        )
+    path = tmp_path_factory.mktemp("csv") / "curves.csv"
+    path.write_text("\n".join(rows) + "\n")
+    try:
+        X, y = load_kepler_csv(path, return_X_y=True)
+    except ValueError as exc:
+        assert str(path) in str(exc)  # names the file
+        return
+    # Blank lines are skipped, as pandas does.
+    kept = [row.split(",")[0] for row in rows[1:] if row.strip()]
+    assert X.shape == (len(kept), n_flux)
+    assert np.array_equal(y, np.array([label.strip() == "2" for label in kept]))
