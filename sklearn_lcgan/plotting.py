@@ -116,41 +116,6 @@ def plot_injection(before, after, residual, params, *, cadence=KEPLER_LONG_CADEN
     return fig
 
 
-def plot_recovery(snr, completeness, n_trials, *, title="Injection-recovery"):
-    """Completeness against transit SNR, with binomial error bars.
-
-    Parameters
-    ----------
-    snr : array-like
-        Injected signal-to-noise ratios.
-    completeness : array-like
-        Fraction recovered at each SNR.
-    n_trials : int or array-like
-        Number of injections per SNR, for the error bars.
-    title : str, default="Injection-recovery"
-        Figure title.
-
-    Returns
-    -------
-    fig : matplotlib.figure.Figure
-        The figure.
-    """
-    snr = np.asarray(snr, dtype=float)
-    completeness = np.asarray(completeness, dtype=float)
-    error = np.sqrt(completeness * (1 - completeness) / np.asarray(n_trials))
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.errorbar(snr, completeness, yerr=error, marker="o", capsize=3)
-    ax.set(
-        xlabel="injected transit SNR",
-        ylabel="fraction of periods recovered",
-        ylim=(-0.05, 1.05),
-        title=title,
-    )
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
-
-
 def plot_real_generated(
     X_real, X_generated, X_injected, *, cadence=KEPLER_LONG_CADENCE, n_curves=3
 ):
