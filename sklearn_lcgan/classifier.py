@@ -9,7 +9,6 @@ import numpy as np
 import torch
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder, MinMaxScaler, Normalizer
-from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
@@ -22,6 +21,7 @@ from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 from torch.utils.data import Dataset
 
+from ._random import int_seed
 from .nn import PatchLSTMDetector, PrototypeLSTM
 from .preprocessing import (
     Detrender,
@@ -181,11 +181,6 @@ class LightCurveClassifier(NeuralNetClassifier):
             np.float32, copy=False
         )
 
-    def _seed(self):
-        if isinstance(self.random_state, Integral):
-            return int(self.random_state)
-        return int(check_random_state(self.random_state).randint(2**31 - 1))
-
     # -- fitting ---------------------------------------------------------------
     def fit(self, X, y, **fit_params):
         """Train the detector from scratch (or further, with ``warm_start``).
@@ -207,7 +202,7 @@ class LightCurveClassifier(NeuralNetClassifier):
         self._check_hyperparameters()
         keep = self.warm_start and self._fitted()
         X, y = self._validate_Xy(X, y, reset=not keep)
-        self.seed_ = self._seed()
+        self.seed_ = int_seed(self.random_state)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed_)
             if not keep:
@@ -239,7 +234,7 @@ class LightCurveClassifier(NeuralNetClassifier):
         first = not self._fitted()
         X, y = self._validate_Xy(X, y, reset=first)
         if first:
-            self.seed_ = self._seed()
+            self.seed_ = int_seed(self.random_state)
         with torch.random.fork_rng(devices=[]):
             # A new stream each call, repeatable from the seed.
             torch.manual_seed(self.seed_ + (0 if first else len(self.history_)))

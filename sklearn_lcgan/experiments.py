@@ -222,6 +222,7 @@ def augmentation_gain(
     planet_label=1,
     threshold=0.5,
     random_state=0,
+    return_estimators=False,
 ):
     """Train a detector with and without synthetic planets; compare on test data.
 
@@ -249,12 +250,16 @@ def augmentation_gain(
         Probability above which a curve is called a planet.
     random_state : int, default=0
         Seed for the generator's samples.
+    return_estimators : bool, default=False
+        Also return the fitted detectors, by training-set name.
 
     Returns
     -------
     table : pandas.DataFrame
         One row per training set (``"none"`` first): ``n_train``,
         ``n_planets``, ``recall``, ``precision``, ``pr_auc``, ``roc_auc``.
+    estimators : dict of str to estimator
+        Only if ``return_estimators``.
     """
     X_train = check_array(X_train, dtype=np.float64)
     X_test = check_array(X_test, dtype=np.float64)
@@ -277,10 +282,10 @@ def augmentation_gain(
                 f"augmenter {name!r} has neither fit_resample nor sample; use a "
                 "TransitOversampler or a TransitCurveGenerator."
             )
-    rows = []
+    rows, models = [], {}
     truth = (y_test == planet_label).astype(int)
     for name, (X_fit, y_fit) in sets.items():
-        model = clone(estimator).fit(X_fit, y_fit)
+        model = models[name] = clone(estimator).fit(X_fit, y_fit)
         proba = planet_proba(model, X_test, planet_label)
         called = (proba >= threshold).astype(int)
         rows.append(
@@ -294,4 +299,5 @@ def augmentation_gain(
                 "roc_auc": roc_auc_score(truth, proba),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    return (table, models) if return_estimators else table

@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
+from ._random import int_seed
 from .injection import TransitInjector
 from .metrics import mmd
 from .nn import FCGenerator, PatchLSTMCritic
@@ -252,8 +253,6 @@ class TransitCurveGenerator(BaseEstimator):
         levels, scales = _nan_robust_scale(X)
         scales = np.where(scales > 0, scales, 1.0)
         self.levels_, self.scales_ = levels[:, 0], scales[:, 0]
-        self._levels32 = self.levels_.astype(np.float32)
-        self._scales32 = self.scales_.astype(np.float32)
         self.train_codes_ = codes
         Z = ((X - levels) / scales).astype(np.float32)
         overflow = ~np.isfinite(Z).all(axis=1)
@@ -264,7 +263,7 @@ class TransitCurveGenerator(BaseEstimator):
                 "(OutlierClipper) or drop it."
             )
 
-        seed = self._seed(self.random_state)
+        seed = int_seed(self.random_state)
         device = torch.device(self.device)
         n_classes = 0 if self.classes_ is None else len(self.classes_)
         with torch.random.fork_rng(devices=[]):
@@ -296,12 +295,6 @@ class TransitCurveGenerator(BaseEstimator):
             self._resume()
             self._train(Z, codes, seed, device)
         return self
-
-    @staticmethod
-    def _seed(random_state):
-        if isinstance(random_state, Integral):
-            return int(random_state)
-        return int(check_random_state(random_state).randint(2**31 - 1))
 
     def _train(self, Z, codes, seed, device):
         rng = np.random.default_rng(seed)
@@ -502,6 +495,8 @@ class TransitCurveGenerator(BaseEstimator):
         with torch.no_grad():
             # float32 is exact enough for the level and scale (7 digits against
             # noise of 1e-4 relative at best) and twice as fast to map back.
+            levels = self.levels_.astype(np.float32)
+            scales = self.scales_.astype(np.float32)
             for start in range(0, n_samples, 2048):
                 stop = min(start + 2048, n_samples)
                 z = torch.randn(
@@ -515,9 +510,9 @@ class TransitCurveGenerator(BaseEstimator):
                     stop - start, self.n_features_in_, generator=gen, device=device
                 )
                 curves = torch.addcmul(
-                    torch.as_tensor(self._levels32[rows, None], device=device),
+                    torch.as_tensor(levels[rows, None], device=device),
                     self.generator_(z, code, white),
-                    torch.as_tensor(self._scales32[rows, None], device=device),
+                    torch.as_tensor(scales[rows, None], device=device),
                 )
                 X[start:stop] = curves.cpu().numpy()
         self.generator_.train()

@@ -25,6 +25,7 @@ from ._physics import (
     transit_duration,
     transit_light_curve,
 )
+from ._random import int_seed
 
 _GEOMETRY_COLUMNS = ["period", "t0", "rp", "a", "inc", "ecc", "w"]
 _LOG_UNIFORM = {"period", "rp", "stellar_density", "a"}
@@ -495,11 +496,7 @@ class TransitInjector(TransformerMixin, BaseEstimator):
 
     # -- internals --------------------------------------------------------------
     def _row_keys(self, X):
-        if isinstance(self.random_state, Integral):
-            seed = int(self.random_state)
-        else:
-            seed = int(check_random_state(self.random_state).randint(2**63 - 1))
-        return _row_keys(X, seed)
+        return _row_keys(X, int_seed(self.random_state, high=2**63 - 1))
 
     def _draw(self, X, keys):
         """Draw one planet a row from the uniforms of ``keys``."""

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 
 from sklearn_lcgan import (
@@ -113,5 +114,19 @@ def test_augmentation_gain_trains_each_version(data):
     n_negative = int(np.sum(y == 0))
     assert list(table["n_planets"]) == [3, n_negative, n_negative]
     assert table[["recall", "precision", "pr_auc", "roc_auc"]].notna().all().all()
+    again, models = augmentation_gain(
+        depth_detector(),
+        X,
+        y,
+        X_test,
+        y_test,
+        augmenters={"oversampler": TransitOversampler(random_state=0)},
+        return_estimators=True,
+    )
+    assert list(models) == ["none", "oversampler"]
+    np.testing.assert_allclose(
+        again.loc[1, "roc_auc"],
+        roc_auc_score(y_test, planet_proba(models["oversampler"], X_test)),
+    )
     with pytest.raises(TypeError, match="neither fit_resample nor sample"):
         augmentation_gain(depth_detector(), X, y, X_test, y_test, augmenters={"x": 1})
