@@ -193,33 +193,104 @@ def load_kepler_csv(path, *, return_X_y=False):
     if n_curves == 0:
         raise ValueError(f"{path}: the file has a header but no curves.")
 
-    with _open_text(path) as handle:
-        header = next(line for line in handle if line.strip())
-        columns = _parse_header(path, header)
-        label_col = columns.index(_LABEL_COLUMN)
-        flux_cols = [i for i in range(len(columns)) if i != label_col]
-        X = np.empty((n_curves, len(flux_cols)), dtype=np.float64)
-        y = np.empty(n_curves, dtype=np.int64)
-        row = 0
-        chunk = []
-        for line in handle:
-            if line.strip():
-                chunk.append(line if line.endswith("\n") else line + "\n")
-            if len(chunk) == _CHUNK_ROWS:
-                row = _store_chunk(
-                    path, chunk, row, columns, label_col, flux_cols, X, y
-                )
-                chunk = []
-        if chunk:
-            _store_chunk(path, chunk, row, columns, label_col, flux_cols, X, y)
-
-    feature_names = [columns[i] for i in flux_cols]
+    X = y = feature_names = None
+    for row, X_chunk, y_chunk, names in _chunks(path, _CHUNK_ROWS):
+        if X is None:
+            feature_names = names
+            X = np.empty((n_curves, X_chunk.shape[1]), dtype=np.float64)
+            y = np.empty(n_curves, dtype=np.int64)
+        X[row : row + len(X_chunk)] = X_chunk
+        y[row : row + len(y_chunk)] = y_chunk
     if return_X_y:
         return X, y
     return Bunch(data=X, target=y, feature_names=feature_names, DESCR=_DESCR)
 
 
-def _store_chunk(path, lines, row, columns, label_col, flux_cols, X, y):
+@validate_params(
+    {
+        "path": [str, os.PathLike],
+        "chunk_size": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def iter_kepler_csv(path, chunk_size=1000):
+    """Read a Kaggle-layout file chunk by chunk, for files larger than memory.
+
+    The same format and checks as :func:`load_kepler_csv`, but the file is
+    read once, ``chunk_size`` curves at a time, and only one chunk is held.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file (plain, gzip or single-file zip).
+    chunk_size : int, default=1000
+        Curves per chunk; the last chunk may be shorter.
+
+    Yields
+    ------
+    X : ndarray of shape (n_chunk_curves, n_points)
+        Flux of the chunk's curves.
+    y : ndarray of shape (n_chunk_curves,)
+        1 for planet hosts, 0 otherwise.
+
+    Raises
+    ------
+    ValueError
+        As :func:`load_kepler_csv`, when the bad row is reached.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from sklearn_lcgan.datasets import iter_kepler_csv
+    >>> path = os.path.join(tempfile.mkdtemp(), "tiny.csv")
+    >>> rows = ["LABEL,FLUX.1,FLUX.2", "2,1.5,-3.0", "1,0.0,2.0", "1,4.0,1.0"]
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("\\n".join(rows))
+    >>> [X.shape for X, y in iter_kepler_csv(path, chunk_size=2)]
+    [(2, 2), (1, 2)]
+    """
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: no such file.")
+    found = False
+    for _, X, y, _ in _chunks(path, chunk_size):
+        found = True
+        yield X, y
+    if not found:
+        raise ValueError(f"{path}: the file has no curves.")
+
+
+def _chunks(path, chunk_size):
+    """Yield (first row, X, y, feature names) for each chunk of a Kaggle file."""
+    with _open_text(path) as handle:
+        header = next((line for line in handle if line.strip()), None)
+        if header is None:
+            raise ValueError(f"{path}: the file is empty; expected a header.")
+        columns = _parse_header(path, header)
+        label_col = columns.index(_LABEL_COLUMN)
+        flux_cols = [i for i in range(len(columns)) if i != label_col]
+        feature_names = [columns[i] for i in flux_cols]
+        row = 0
+        chunk = []
+        for line in handle:
+            if line.strip():
+                chunk.append(line if line.endswith("\n") else line + "\n")
+            if len(chunk) == chunk_size:
+                yield (
+                    row,
+                    *_parse_rows(path, chunk, row, columns, label_col),
+                    (feature_names),
+                )
+                row += len(chunk)
+                chunk = []
+        if chunk:
+            yield (
+                row,
+                *_parse_rows(path, chunk, row, columns, label_col),
+                (feature_names),
+            )
+
+
+def _parse_rows(path, lines, row, columns, label_col):
     values = _parse_chunk(path, lines, row + 2, columns)
     labels = values[:, label_col]
     bad = ~np.isin(labels, (1.0, 2.0))
@@ -230,10 +301,8 @@ def _store_chunk(path, lines, row, columns, label_col, flux_cols, X, y):
             f"('{_LABEL_COLUMN}') is {float(labels[first]):g}; labels must be 2 "
             "(planet host) or 1 (non-host) as in the Kaggle files."
         )
-    n = len(lines)
-    y[row : row + n] = (labels == 2.0).astype(np.int64)
-    X[row : row + n] = values[:, flux_cols]
-    return row + n
+    flux = np.delete(values, label_col, axis=1)
+    return flux, (labels == 2.0).astype(np.int64)
 
 
 def _as_range(name, value):
