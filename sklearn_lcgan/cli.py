@@ -17,15 +17,15 @@ import sys
 import tempfile
 import time
 
-import joblib
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 from tqdm.auto import tqdm
 
 from . import __version__
+from ._atomic import atomic_write
 from ._physics import KEPLER_LONG_CADENCE
 from .classifier import make_detection_pipeline
-from .datasets import load_kepler_csv, make_kepler_like
+from .datasets import iter_kepler_csv, load_kepler_csv, make_kepler_like
 from .experiments import (
     augmentation_gain,
     fooling_rate,
@@ -35,6 +35,7 @@ from .experiments import (
 from .generator import TransitCurveGenerator
 from .injection import TransitInjector, TransitOversampler
 from .metrics import discriminative_score, psd_distance, transit_recovery_rate
+from .persistence import load_model, save_model
 from .plotting import (
     plot_completeness,
     plot_curves,
@@ -98,6 +99,43 @@ def load_curves(path):
     return load_kepler_csv(path, return_X_y=True)
 
 
+def iter_curves(path, chunk_size):
+    """Curves and labels of a file, ``chunk_size`` curves at a time.
+
+    A Kaggle CSV is read chunk by chunk and a ``.npy`` file is memory-mapped,
+    so neither is held in memory whole; an ``.npz`` file is loaded first.
+
+    Parameters
+    ----------
+    path : str or path-like
+        As for :func:`load_curves`.
+    chunk_size : int
+        Curves per chunk.
+
+    Yields
+    ------
+    X : ndarray of shape (n_chunk_curves, n_points)
+        The chunk's curves, float64.
+    y : ndarray of shape (n_chunk_curves,) or None
+        Their labels, if the file has them.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: no such file.")
+    if path.endswith(".npy"):
+        X = np.load(path, mmap_mode="r", allow_pickle=False)
+        _as_curves(path, X[:0])
+        for start in range(0, len(X), chunk_size):
+            yield np.asarray(X[start : start + chunk_size], dtype=np.float64), None
+    elif path.endswith(".npz"):
+        X, y = load_curves(path)
+        for start in range(0, len(X), chunk_size):
+            stop = start + chunk_size
+            yield X[start:stop], None if y is None else y[start:stop]
+    else:
+        yield from iter_kepler_csv(path, chunk_size)
+
+
 def _as_curves(path, X):
     if X.ndim != 2 or not np.issubdtype(X.dtype, np.number):
         raise ValueError(
@@ -107,54 +145,13 @@ def _as_curves(path, X):
     return X.astype(np.float64)
 
 
-def _atomic(path, write):
-    """Write through a temporary file beside ``path``, then rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, partial = tempfile.mkstemp(dir=folder, prefix=".lcgan-", suffix=".partial")
-    os.close(handle)
-    try:
-        write(partial)
-        os.replace(partial, path)
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
+def _atomic_pair(first, second, write):
+    """Write two files through temporary files; rename both only on success."""
 
+    def write_second(first_partial):
+        atomic_write(second, lambda partial: write(first_partial, partial))
 
-def save_model(model, path):
-    """Save a fitted estimator with joblib, atomically.
-
-    Parameters
-    ----------
-    model : estimator
-        Any picklable estimator.
-    path : str
-        Destination; written through a temporary file, then renamed.
-    """
-    _atomic(path, lambda partial: joblib.dump(model, partial))
-
-
-def load_model(path):
-    """Load an estimator saved by :func:`save_model`.
-
-    joblib files are pickles: open only files you trust.
-
-    Parameters
-    ----------
-    path : str
-        The model file.
-
-    Returns
-    -------
-    model : estimator
-        The fitted estimator.
-    """
-    if not os.path.isfile(path):
-        raise ValueError(f"{path}: no such model file.")
-    try:
-        return joblib.load(path)
-    except Exception as exc:  # joblib raises many kinds on a damaged file
-        raise ValueError(f"{path}: not a readable model file ({exc}).") from None
+    atomic_write(first, write_second)
 
 
 def save_curves(path, X, y=None, params=None):
@@ -179,10 +176,10 @@ def save_curves(path, X, y=None, params=None):
         with open(partial, "wb") as handle:
             np.savez(handle, **arrays)
 
-    _atomic(path, write)
+    atomic_write(path, write)
     if params is not None and len(params):
         csv = path[: -len(".npz")] + "_params.csv"
-        _atomic(csv, lambda partial: params.to_csv(partial, index_label="curve"))
+        atomic_write(csv, lambda partial: params.to_csv(partial, index_label="curve"))
 
 
 def parse_params(pairs):
@@ -260,12 +257,66 @@ def _sample(args):
 
 
 def _inject(args):
-    X, _ = load_curves(args.data)
     injector = _set_params(TransitInjector(random_state=args.random_state), args.param)
-    injector.fit(X)
-    X_out, params = injector.inject(X, injector.draw_params(X), return_params=True)
-    save_curves(args.output, X_out, np.ones(len(X), dtype=int), params)
-    print(f"{len(X)} curves with transits written to {args.output}")
+    if args.output.endswith(".npz"):
+        X, _ = load_curves(args.data)
+        injector.fit(X)
+        X_out, params = injector.inject(X, injector.draw_params(X), return_params=True)
+        save_curves(args.output, X_out, np.ones(len(X), dtype=int), params)
+        print(f"{len(X)} curves with transits written to {args.output}")
+        return 0
+    if not args.output.endswith(".csv"):
+        raise ValueError(
+            f"--output {args.output}: use an .npz file, or a .csv file (Kaggle "
+            "layout, written chunk by chunk with --chunk-size)."
+        )
+    params_path = args.output[: -len(".csv")] + ".params.csv"
+    n_curves = 0
+
+    def write(curves_partial, params_partial):
+        nonlocal n_curves
+        with open(curves_partial, "w") as curves, open(params_partial, "w") as table:
+            for X, _ in iter_curves(args.data, args.chunk_size):
+                if n_curves == 0:
+                    names = [f"FLUX.{i + 1}" for i in range(X.shape[1])]
+                    curves.write(",".join(["LABEL", *names]) + "\n")
+                # Each curve's planet depends only on the curve and the seed,
+                # so chunking does not change the result.
+                X_out, params = injector.fit(X).inject(
+                    X, injector.draw_params(X), return_params=True
+                )
+                params.index += n_curves
+                params.to_csv(table, header=n_curves == 0, index_label="curve")
+                np.savetxt(
+                    curves,
+                    np.column_stack([np.full(len(X), 2.0), X_out]),
+                    fmt=["%d", *["%.10g"] * X.shape[1]],
+                    delimiter=",",
+                )
+                n_curves += len(X)
+
+    _atomic_pair(args.output, params_path, write)
+    print(f"{n_curves} curves with transits written to {args.output}")
+    print(f"their planets' parameters written to {params_path}")
+    return 0
+
+
+def _predict(args):
+    model = load_model(args.model)
+    n_curves = 0
+
+    def write(partial):
+        nonlocal n_curves
+        with open(partial, "w") as out:
+            out.write("curve,planet_proba\n")
+            for X, _ in iter_curves(args.data, args.chunk_size):
+                proba = planet_proba(model, X)
+                rows = np.column_stack([np.arange(len(X)) + n_curves, proba])
+                np.savetxt(out, rows, fmt=["%d", "%.6g"], delimiter=",")
+                n_curves += len(X)
+
+    atomic_write(args.output, write)
+    print(f"planet probabilities of {n_curves} curves written to {args.output}")
     return 0
 
 
@@ -584,6 +635,9 @@ def _positive_int(text):
     return value
 
 
+MODEL_HELP = "a model file written by save_model (.lcgan; opening it runs no code)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``lcgan`` command."""
     parser = argparse.ArgumentParser(
@@ -600,6 +654,14 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--random-state", type=int, default=0)
         sub.set_defaults(run=func)
         return sub
+
+    def chunked(sub):
+        sub.add_argument(
+            "--chunk-size",
+            type=_positive_int,
+            default=10_000,
+            help="curves read and processed at a time (memory stays flat)",
+        )
 
     def with_params(sub):
         sub.add_argument(
@@ -625,7 +687,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     sub.add_argument("data")
-    sub.add_argument("--model", required=True)
+    sub.add_argument("--model", required=True, help=MODEL_HELP)
     sub.add_argument(
         "--conditional",
         action="store_true",
@@ -633,7 +695,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub = command("sample", _sample, "draw curves from a trained generator")
-    sub.add_argument("--model", required=True)
+    sub.add_argument("--model", required=True, help=MODEL_HELP)
     sub.add_argument("--n", type=_positive_int, default=100)
     sub.add_argument(
         "--planets", action="store_true", help="planet hosts, with batman transits"
@@ -642,7 +704,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = with_params(command("inject", _inject, "inject batman transits into curves"))
     sub.add_argument("data")
-    sub.add_argument("--output", required=True, help="an .npz file")
+    sub.add_argument(
+        "--output",
+        required=True,
+        help="an .npz file, or a .csv file (Kaggle layout, streamed by chunks; "
+        "the planets go to NAME.params.csv)",
+    )
+    chunked(sub)
+
+    sub = command("predict", _predict, "planet probability of each curve")
+    sub.add_argument("data")
+    sub.add_argument("--model", required=True, help=MODEL_HELP)
+    sub.add_argument("--output", required=True, help="a .csv file")
+    chunked(sub)
 
     sub = with_params(
         command(
@@ -652,23 +726,23 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     sub.add_argument("data")
-    sub.add_argument("--model", required=True)
+    sub.add_argument("--model", required=True, help=MODEL_HELP)
 
     sub = command("evaluate", _evaluate, "score a detector on labelled curves")
     sub.add_argument("data")
-    sub.add_argument("--model", required=True)
+    sub.add_argument("--model", required=True, help=MODEL_HELP)
 
     sub = with_params(
         command("fool", _fool, "fooling rate of a detector on generated curves")
     )
     sub.add_argument("generated")
-    sub.add_argument("--model", required=True)
+    sub.add_argument("--model", required=True, help=MODEL_HELP)
 
     sub = with_params(
         command("recovery", _recovery, "injection-recovery completeness map")
     )
     sub.add_argument("data")
-    sub.add_argument("--model", required=True)
+    sub.add_argument("--model", required=True, help=MODEL_HELP)
     sub.add_argument("--output", required=True, help="report folder")
     sub.add_argument(
         "--fpr",

@@ -2,6 +2,7 @@ import gzip
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sklearn_lcgan.cli import load_curves, main, parse_params
@@ -86,7 +87,7 @@ def test_demo_writes_complete_report(tmp_path):
 
 
 def test_subcommands_on_a_kaggle_file(kaggle_csv, tmp_path, capsys):
-    gan, clf = tmp_path / "gan.joblib", tmp_path / "clf.joblib"
+    gan, clf = tmp_path / "gan.lcgan", tmp_path / "clf.lcgan"
     assert (
         main(
             [
@@ -135,6 +136,15 @@ def test_subcommands_on_a_kaggle_file(kaggle_csv, tmp_path, capsys):
         == 0
     )
     assert load_curves(injected)[0].shape == (40, 400)
+    # The same injection streamed chunk by chunk into a Kaggle-layout file.
+    streamed = tmp_path / "injected.csv"
+    argv = ["inject", str(kaggle_csv), "--output", str(streamed), "--chunk-size", "7"]
+    assert main([*argv, "--param", "snr=20.0"]) == 0
+    X_streamed, y_streamed = load_curves(streamed)
+    np.testing.assert_allclose(X_streamed, load_curves(injected)[0], rtol=1e-9)
+    assert (y_streamed == 1).all()
+    params = pd.read_csv(tmp_path / "injected.params.csv", index_col="curve")
+    assert params.index.tolist() == list(range(40)) and (params["snr"] == 20).all()
 
     assert (
         main(
@@ -153,6 +163,18 @@ def test_subcommands_on_a_kaggle_file(kaggle_csv, tmp_path, capsys):
     assert main(["evaluate", str(kaggle_csv), "--model", str(clf)]) == 0
     scores = json.loads(capsys.readouterr().out)
     assert scores["n_curves"] == 40 and 0 <= scores["roc_auc"] <= 1
+    # Chunked inference gives the same scores whatever the chunk size.
+    for size in ("7", "1000"):
+        out = tmp_path / f"scores{size}.csv"
+        argv = ["predict", str(kaggle_csv), "--model", str(clf), "--output", str(out)]
+        assert main([*argv, "--chunk-size", size]) == 0
+    chunked = pd.read_csv(tmp_path / "scores7.csv")
+    assert chunked["curve"].tolist() == list(range(40))
+    np.testing.assert_array_equal(
+        chunked["planet_proba"],
+        pd.read_csv(tmp_path / "scores1000.csv")["planet_proba"],
+    )
+    capsys.readouterr()
     assert main(["fool", str(sampled), "--model", str(clf)]) == 0
     fooled = json.loads(capsys.readouterr().out)
     assert 0 <= fooled["rate_after"] <= 1
@@ -175,9 +197,12 @@ def test_subcommands_on_a_kaggle_file(kaggle_csv, tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["evaluate", "missing.csv", "--model", "m.joblib"], "no such file"),
-        (["fit-classifier", "{bad}", "--model", "m.joblib"], "row 3 has 2 fields"),
-        (["evaluate", "{kaggle}", "--model", "{bad}"], "not a readable model"),
+        (["evaluate", "missing.csv", "--model", "m.lcgan"], "no such file"),
+        (["fit-classifier", "{bad}", "--model", "m.lcgan"], "row 3 has 2 fields"),
+        (
+            ["evaluate", "{kaggle}", "--model", "{bad}"],
+            "not a complete sklearn-lcgan model file",
+        ),
         (
             ["inject", "{kaggle}", "--output", "x.npz", "--param", "snr=-1"],
             "out of range",
@@ -186,9 +211,17 @@ def test_subcommands_on_a_kaggle_file(kaggle_csv, tmp_path, capsys):
             ["inject", "{kaggle}", "--output", "x.npz", "--param", "colour=red"],
             "Invalid parameter 'colour'",
         ),
-        (["inject", "{kaggle}", "--output", "x.txt"], "end the name in .npz"),
         (
-            ["fit-classifier", "{kaggle}", "--model", "m.joblib", "--param", "oops"],
+            ["inject", "{kaggle}", "--output", "x.txt"],
+            "use an .npz file, or a .csv file",
+        ),
+        (
+            ["inject", "{bad}", "--output", "x.csv", "--chunk-size", "2"],
+            "row 3 has 2 fields",
+        ),
+        (["predict", "{kaggle}", "--model", "{bad}", "--output", "p.csv"], "not a"),
+        (
+            ["fit-classifier", "{kaggle}", "--model", "m.lcgan", "--param", "oops"],
             "expected name=value",
         ),
     ],
