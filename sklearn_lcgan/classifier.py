@@ -209,6 +209,7 @@ class LightCurveClassifier(NeuralNetClassifier):
                 self.initialize()
             # skorch's own partial_fit: the data is already validated and encoded.
             NeuralNetClassifier.partial_fit(self, X, y, **fit_params)
+        self._check_finite_loss(X)
         return self
 
     def partial_fit(self, X, y, classes=None, **fit_params):
@@ -241,7 +242,19 @@ class LightCurveClassifier(NeuralNetClassifier):
             if first:
                 self.initialize()
             NeuralNetClassifier.partial_fit(self, X, y, **fit_params)
+        self._check_finite_loss(X)
         return self
+
+    def _check_finite_loss(self, X):
+        losses = self.history_[:, "train_loss"] if len(self.history_) else []
+        if np.isfinite(losses).all():
+            return
+        raise ValueError(
+            f"training diverged: the loss is NaN or infinite from epoch "
+            f"{int(np.argmin(np.isfinite(losses))) + 1}. Curves reaching "
+            f"|flux| = {np.abs(X).max():.3g} overflow inside the network: scale "
+            "them first (FluxNormalizer, or make_detection_pipeline), or lower lr."
+        )
 
     def _fitted(self):
         return hasattr(self, "label_encoder_") and getattr(self, "initialized_", False)
@@ -387,7 +400,16 @@ class LightCurveClassifier(NeuralNetClassifier):
         # torch's DataLoader draws a seed even without shuffling: keep the
         # caller's global generator untouched.
         with torch.random.fork_rng(devices=[]):
-            return super().predict_proba(X)
+            proba = super().predict_proba(X)
+        broken = ~np.isfinite(proba).all(axis=1)
+        if broken.any():
+            raise ValueError(
+                f"the network's output is NaN for {int(broken.sum())} curve(s), "
+                f"first row {int(np.flatnonzero(broken)[0])}: its values overflow "
+                "float32 inside the network, or the weights are broken. Scale "
+                "curves as in training (FluxNormalizer, or make_detection_pipeline)."
+            )
+        return proba
 
     def predict(self, X):
         """The more probable label of each curve.

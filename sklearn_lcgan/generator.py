@@ -25,6 +25,7 @@ from .nn import FCGenerator, PatchLSTMCritic
 from .preprocessing import _nan_robust_scale
 
 _CHECKPOINT = "checkpoint.pt"
+_FLOAT32_SAFE = float(np.finfo(np.float32).max) / 10
 
 
 class TransitCurveGenerator(BaseEstimator):
@@ -254,7 +255,8 @@ class TransitCurveGenerator(BaseEstimator):
         scales = np.where(scales > 0, scales, 1.0)
         self.levels_, self.scales_ = levels[:, 0], scales[:, 0]
         self.train_codes_ = codes
-        Z = ((X - levels) / scales).astype(np.float32)
+        with np.errstate(over="ignore"):  # overflow is reported just below
+            Z = ((X - levels) / scales).astype(np.float32)
         overflow = ~np.isfinite(Z).all(axis=1)
         if overflow.any():
             raise ValueError(
@@ -262,26 +264,20 @@ class TransitCurveGenerator(BaseEstimator):
                 "holds once scaled by its scatter; clip its outliers first "
                 "(OutlierClipper) or drop it."
             )
+        # Samples are mapped back in float32: keep level + 1000 scatters inside it.
+        too_large = np.abs(levels[:, 0]) + 1e3 * scales[:, 0] > _FLOAT32_SAFE
+        if too_large.any():
+            raise ValueError(
+                f"curve {int(np.flatnonzero(too_large)[0])} has flux beyond float32 "
+                f"(about {_FLOAT32_SAFE:.0e}); divide the flux by a constant first."
+            )
 
         seed = int_seed(self.random_state)
         device = torch.device(self.device)
         n_classes = 0 if self.classes_ is None else len(self.classes_)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            self.generator_ = FCGenerator(
-                X.shape[1],
-                self.latent_dim,
-                tuple(self.generator_hidden),
-                n_classes,
-                self.noise_head,
-            ).to(device)
-            self.critic_ = PatchLSTMCritic(
-                self.patch_size,
-                tuple(self.critic_hidden),
-                self.critic_dropout,
-                n_classes,
-                self.minibatch_std,
-            ).to(device)
+            self._build_networks(X.shape[1], n_classes, device)
             betas = (0.0, 0.9) if self.loss == "wgan-gp" else (0.5, 0.999)
             self._opt_g = torch.optim.Adam(
                 self.generator_.parameters(), self.lr, betas=betas
@@ -295,6 +291,23 @@ class TransitCurveGenerator(BaseEstimator):
             self._resume()
             self._train(Z, codes, seed, device)
         return self
+
+    def _build_networks(self, n_points, n_classes, device):
+        """Untrained networks for these settings (also used to load models)."""
+        self.generator_ = FCGenerator(
+            n_points,
+            self.latent_dim,
+            tuple(self.generator_hidden),
+            n_classes,
+            self.noise_head,
+        ).to(device)
+        self.critic_ = PatchLSTMCritic(
+            self.patch_size,
+            tuple(self.critic_hidden),
+            self.critic_dropout,
+            n_classes,
+            self.minibatch_std,
+        ).to(device)
 
     def _train(self, Z, codes, seed, device):
         rng = np.random.default_rng(seed)

@@ -11,7 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sklearn_lcgan import TransitInjector, load_kepler_csv
+from sklearn_lcgan import (
+    LightCurveClassifier,
+    TransitCurveGenerator,
+    TransitInjector,
+    load_kepler_csv,
+)
 from sklearn_lcgan.preprocessing import (
     Detrender,
     FluxNormalizer,
@@ -163,3 +168,113 @@ def test_loader_gives_clear_error_or_exact_table(
     kept = [row.split(",")[0] for row in rows[1:] if row.strip()]
     assert X.shape == (len(kept), n_flux)
     assert np.array_equal(y, np.array([label.strip() == "2" for label in kept]))
+
+
+# -- the torch estimators ------------------------------------------------------
+N_POINTS = 64
+TINY_CLASSIFIER = dict(
+    max_epochs=1, module__hidden_size=4, train_split=None, random_state=0
+)
+TINY_GENERATOR = dict(
+    latent_dim=4, generator_hidden=(8,), critic_hidden=(4,), max_epochs=1
+)
+odd_curves = st.one_of(
+    [
+        arrays(
+            np.float64,
+            st.tuples(st.integers(1, 4), st.just(N_POINTS)),
+            elements=elements,
+        )
+        for elements in (
+            st.floats(-1e6, 1e6),  # ordinary flux: the estimators must accept it
+            st.floats(-1e300, 1e300),
+            st.floats(-1e-300, 1e-300),
+            values,
+        )
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def small_classifier():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, N_POINTS))
+    return LightCurveClassifier(**TINY_CLASSIFIER).fit(X, [0, 1] * 4)
+
+
+def finite_where_accepted(estimator, method, X):
+    try:
+        out = getattr(estimator, method)(X)
+    except Exception as exc:  # noqa: BLE001
+        assert clear_error(exc), repr(exc)
+        return None
+    assert np.isfinite(out).all(), f"{method} returned NaN/inf for accepted input"
+    return out
+
+
+@FAST
+@given(X=odd_curves)
+def test_classifier_predicts_finite_probabilities_or_refuses(small_classifier, X):
+    proba = finite_where_accepted(small_classifier, "predict_proba", X)
+    if proba is not None:
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+
+
+@settings(FAST, max_examples=max(10, FAST.max_examples // 3))
+@given(X=odd_curves.filter(lambda X: len(X) >= 2))
+def test_classifier_fits_or_refuses(X):
+    y = np.arange(len(X)) % 2
+    clf = LightCurveClassifier(**TINY_CLASSIFIER)
+    try:
+        clf.fit(X, y)
+    except Exception as exc:  # noqa: BLE001
+        assert clear_error(exc), repr(exc)
+        return
+    finite_where_accepted(clf, "predict_proba", X)
+
+
+@settings(FAST, max_examples=max(10, FAST.max_examples // 3))
+@given(X=odd_curves)
+def test_generator_fits_and_samples_finite_curves_or_refuses(X):
+    gan = TransitCurveGenerator(**TINY_GENERATOR, random_state=0)
+    try:
+        gan.fit(X)
+    except Exception as exc:  # noqa: BLE001
+        assert clear_error(exc), repr(exc)
+        return
+    assert np.isfinite(gan.sample(3, random_state=0)).all()
+
+
+@pytest.mark.parametrize(
+    "X, accepted",
+    [
+        (np.arange(4 * N_POINTS).reshape(4, N_POINTS) % 7, True),
+        (np.ones((4, N_POINTS), dtype=object) * np.arange(N_POINTS), True),
+        (np.full((4, N_POINTS), "x", dtype=object), False),
+        (np.empty((0, N_POINTS)), False),
+        (np.zeros(N_POINTS), False),
+        (np.zeros((4, N_POINTS, 2)), False),
+    ],
+    ids=["int", "object-numbers", "object-strings", "no-curves", "1-D", "3-D"],
+)
+def test_torch_estimators_on_dtypes_and_shapes(X, accepted):
+    y = np.arange(len(X)) % 2
+    for estimator, args in [
+        (LightCurveClassifier(**TINY_CLASSIFIER), (y,)),
+        (TransitCurveGenerator(**TINY_GENERATOR), ()),
+    ]:
+        if accepted:
+            estimator.fit(X, *args)
+            continue
+        with pytest.raises((ValueError, TypeError)) as info:
+            estimator.fit(X, *args)
+        assert clear_error(info.value)
+
+
+def test_torch_estimators_refuse_a_length_change(small_classifier, kepler_like):
+    with pytest.raises(ValueError, match=f"{N_POINTS} features"):
+        small_classifier.predict_proba(np.zeros((2, N_POINTS + 1)))
+    X = kepler_like[0][:, :N_POINTS]
+    gan = TransitCurveGenerator(**TINY_GENERATOR).fit(X)
+    with pytest.raises(ValueError, match=f"{N_POINTS} features"):
+        gan.score(np.zeros((2, N_POINTS + 1)))
