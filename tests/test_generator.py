@@ -150,6 +150,18 @@ def test_interrupted_training_keeps_last_good_weights_and_says_so(curves):
     )
 
 
+def test_interrupted_training_resumes_from_its_checkpoint(curves, tmp_path):
+    X, _ = curves
+    params = dict(random_state=0, checkpoint_dir=str(tmp_path), **TINY)
+    with pytest.warns(UserWarning, match="interrupted in epoch 2"):
+        InterruptedInEpochTwo(max_epochs=3, **params).fit(X)
+    # The checkpoint holds the last finished epoch, not the interrupted one.
+    resumed = TransitCurveGenerator(max_epochs=3, **params).fit(X)
+    assert [h["epoch"] for h in resumed.history_] == [1, 2, 3]
+    one_epoch = TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
+    assert resumed.history_[0]["critic_loss"] == one_epoch.history_[0]["critic_loss"]
+
+
 def test_curves_beyond_float32_get_clear_error():
     X = np.zeros((4, 64))
     X[0, 3] = 1e300
