@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -244,6 +246,37 @@ class LightCurveClassifier(NeuralNetClassifier):
             NeuralNetClassifier.partial_fit(self, X, y, **fit_params)
         self._check_finite_loss(X)
         return self
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        """Remember the weights the epoch starts from (see ``fit_loop``)."""
+        self._epoch_start_ = (
+            len(self.history_),
+            copy.deepcopy(self.module_.state_dict()),
+        )
+        super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        """skorch's training loop; Ctrl-C keeps the last finished epoch.
+
+        skorch stops quietly on KeyboardInterrupt with the weights of the
+        interrupted batch; here the weights and history roll back to the end
+        of the last finished epoch, and a warning says so.
+        """
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            done, weights = self._epoch_start_
+            self.module_.load_state_dict(weights)
+            del self.history_[done:]
+            warnings.warn(
+                f"training interrupted in epoch {done + 1}; the weights after "
+                f"epoch {done} are kept.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return self
+        finally:
+            self.__dict__.pop("_epoch_start_", None)  # a copy of the weights
 
     def _check_finite_loss(self, X):
         losses = self.history_[:, "train_loss"] if len(self.history_) else []

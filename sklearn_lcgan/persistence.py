@@ -120,19 +120,22 @@ def save_model(estimator, path):
     atomic_write(path, write)
 
 
-def load_model(path):
+def load_model(path, *, device=None):
     """Load an estimator written by :func:`save_model`, running no code from the file.
 
     Parameters
     ----------
     path : str or path-like
         A file written by :func:`save_model`.
+    device : str or None, default=None
+        Where the networks go (``"cpu"``, ``"cuda"``), set as the ``device``
+        parameter of every estimator that has one; None keeps the saved one.
+        A model trained on a GPU loads on a CPU-only machine with "cpu".
 
     Returns
     -------
     estimator : estimator
-        The estimator, fitted if it was saved fitted, on the ``device`` it
-        was saved with.
+        The estimator, fitted if it was saved fitted.
 
     Raises
     ------
@@ -178,7 +181,7 @@ def load_model(path):
             f"written by save_model; refusing to open it ({str(exc)[:80]})."
         ) from None
     try:
-        return _Decoder(arrays).decode(manifest["estimator"])
+        return _Decoder(arrays, device).decode(manifest["estimator"])
     except (KeyError, TypeError, AttributeError, RuntimeError) as exc:
         raise ValueError(f"{path}: damaged model description ({exc}).") from None
 
@@ -328,8 +331,9 @@ class _Encoder:
 class _Decoder:
     """Rebuild what :class:`_Encoder` wrote."""
 
-    def __init__(self, tensors):
+    def __init__(self, tensors, device):
         self.tensors = tensors
+        self.device = device
 
     def decode(self, value):
         if isinstance(value, list):
@@ -376,6 +380,8 @@ class _Decoder:
         if not issubclass(cls, BaseEstimator):
             raise TypeError(f"{value[key]} is not an estimator")
         params = {k: self.decode(v) for k, v in value["params"].items()}
+        if self.device is not None and "device" in params:
+            params["device"] = self.device
         return cls(**params)
 
     def _estimator(self, value):

@@ -8,6 +8,7 @@ import torch
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from skorch.callbacks import Callback
 
 from sklearn_lcgan import (
     LightCurveClassifier,
@@ -16,6 +17,7 @@ from sklearn_lcgan import (
     make_prototype_pipeline,
 )
 from sklearn_lcgan.nn import PatchLSTMDetector, to_patches
+from sklearn_lcgan.preprocessing import FluxNormalizer
 
 TINY = {
     "classifier__module__hidden_size": 16,
@@ -192,3 +194,27 @@ def test_prototype_pipeline_reproduces_the_recipe(easy):
     module = pipe[-1].module_
     assert module.layers[0].input_size == X.shape[1] // 2 + 1  # one step of |FFT|
     assert pipe.predict_proba(X_test).shape == (80, 2)
+
+
+class _InterruptInEpochTwo(Callback):
+    """The user presses Ctrl-C during the second epoch."""
+
+    def on_batch_begin(self, net, **kwargs):
+        if len(net.history) == 2:
+            raise KeyboardInterrupt
+
+
+def test_interrupted_training_keeps_the_last_finished_epoch(easy):
+    X, y, _, _ = easy
+    X = FluxNormalizer().fit_transform(X)
+    params = dict(max_epochs=3, module__hidden_size=8, random_state=0)
+    interrupted = LightCurveClassifier(
+        callbacks=[("ctrl_c", _InterruptInEpochTwo())], **params
+    )
+    with pytest.warns(UserWarning, match="interrupted in epoch 2.*epoch 1 are kept"):
+        interrupted.fit(X, y)
+    assert len(interrupted.history) == 1
+    one_epoch = LightCurveClassifier(**{**params, "max_epochs": 1}).fit(X, y)
+    np.testing.assert_allclose(
+        interrupted.predict_proba(X), one_epoch.predict_proba(X), rtol=1e-5
+    )

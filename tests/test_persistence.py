@@ -1,3 +1,4 @@
+import copy
 import hashlib
 import io
 import json
@@ -239,6 +240,18 @@ def test_code_in_a_consistent_file_does_not_run(saved, tmp_path):
     with pytest.raises(ValueError, match="not an estimator"):
         load_model(bad)
     assert not marker.exists()
+
+
+def test_device_can_be_chosen_at_load_time(fitted_generator, tmp_path):
+    gan = copy.copy(fitted_generator)
+    gan.device = "cuda:7"  # as if trained on a GPU machine
+    save_model(gan, tmp_path / "gpu.lcgan")
+    loaded = load_model(tmp_path / "gpu.lcgan", device="cpu")
+    assert loaded.device == "cpu"
+    np.testing.assert_array_equal(
+        loaded.sample(3, random_state=0)[0],
+        fitted_generator.sample(3, random_state=0)[0],
+    )
 
 
 def test_missing_file_is_a_clear_error(tmp_path):

@@ -252,10 +252,21 @@ def test_generator_fits_and_samples_finite_curves_or_refuses(X):
         (np.ones((4, N_POINTS), dtype=object) * np.arange(N_POINTS), True),
         (np.full((4, N_POINTS), "x", dtype=object), False),
         (np.empty((0, N_POINTS)), False),
+        (np.random.default_rng(0).normal(size=(1, N_POINTS)), False),
+        (np.random.default_rng(0).normal(size=(4, 1)), False),
         (np.zeros(N_POINTS), False),
         (np.zeros((4, N_POINTS, 2)), False),
     ],
-    ids=["int", "object-numbers", "object-strings", "no-curves", "1-D", "3-D"],
+    ids=[
+        "int",
+        "object-numbers",
+        "object-strings",
+        "no-curves",
+        "one-curve",
+        "one-point",
+        "1-D",
+        "3-D",
+    ],
 )
 def test_torch_estimators_on_dtypes_and_shapes(X, accepted):
     y = np.arange(len(X)) % 2
