@@ -250,7 +250,7 @@ class _Encoder:
             }
         if isinstance(value, type) and _is_trusted(value.__module__):
             return {"__class__": _qualified(value)}
-        if isinstance(value, scipy.stats._distn_infrastructure.rv_frozen):
+        if isinstance(value, scipy.stats.distributions.rv_frozen):
             return {
                 "__distribution__": value.dist.name,
                 "args": self.encode(list(value.args), where),

@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 import scipy.stats
 import torch
+from imblearn.pipeline import make_pipeline
 from sklearn.base import clone
 
 import sklearn_lcgan
 from sklearn_lcgan import (
+    LightCurveClassifier,
     TransitCurveGenerator,
     TransitInjector,
     TransitOversampler,
@@ -23,6 +25,7 @@ from sklearn_lcgan import (
     save_model,
 )
 from sklearn_lcgan.persistence import FORMAT
+from sklearn_lcgan.preprocessing import FluxNormalizer
 
 TINY_DETECTOR = dict(
     classifier__max_epochs=1,
@@ -94,6 +97,19 @@ def test_pipeline_round_trips(fitted_pipeline, saved, kepler_like):
     assert len(loaded[-1].history) == 1
     # A loaded model is an ordinary estimator: it clones and refits.
     clone(loaded).fit(X, kepler_like[1])
+
+
+def test_imblearn_pipeline_round_trips(kepler_like, tmp_path):
+    X, y, _ = kepler_like
+    pipe = make_pipeline(
+        TransitOversampler(random_state=0),
+        FluxNormalizer(),
+        LightCurveClassifier(max_epochs=1, module__hidden_size=8, random_state=0),
+    ).fit(X, y)
+    save_model(pipe, tmp_path / "imb.lcgan")
+    loaded = load_model(tmp_path / "imb.lcgan")
+    assert type(loaded) is type(pipe)
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
 
 
 def test_prototype_pipeline_round_trips(kepler_like, tmp_path):
