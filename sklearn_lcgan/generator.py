@@ -99,6 +99,12 @@ class TransitCurveGenerator(BaseEstimator):
         and ``fit`` resumes from a checkpoint it finds there.
     device : str, default="cpu"
         Where the networks train, e.g. ``"cuda"``.
+    sample_precision : {"float32", "bfloat16"}, default="float32"
+        Arithmetic of the generator in ``sample`` (training is always
+        float32). "bfloat16" runs it under :func:`torch.autocast`: several
+        times faster on CPUs with bfloat16 instructions (AVX512-BF16, AMX) and
+        on GPUs, slower elsewhere; samples differ from float32 ones by about
+        0.5 % of a curve's scatter.
     verbose : int, default=0
         0 is silent; 1 shows a progress bar over epochs.
     random_state : int, RandomState instance or None, default=None
@@ -163,6 +169,7 @@ class TransitCurveGenerator(BaseEstimator):
         "planet_label": "no_validation",
         "checkpoint_dir": [str, os.PathLike, None],
         "device": [str, torch.device],
+        "sample_precision": [StrOptions({"float32", "bfloat16"})],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
@@ -190,6 +197,7 @@ class TransitCurveGenerator(BaseEstimator):
         planet_label=1,
         checkpoint_dir=None,
         device="cpu",
+        sample_precision="float32",
         verbose=0,
         random_state=None,
     ):
@@ -213,6 +221,7 @@ class TransitCurveGenerator(BaseEstimator):
         self.planet_label = planet_label
         self.checkpoint_dir = checkpoint_dir
         self.device = device
+        self.sample_precision = sample_precision
         self.verbose = verbose
         self.random_state = random_state
 
@@ -489,6 +498,11 @@ class TransitCurveGenerator(BaseEstimator):
             its row in ``X``.
         """
         check_is_fitted(self)
+        if self.sample_precision not in ("float32", "bfloat16"):
+            raise ValueError(
+                "sample_precision must be 'float32' or 'bfloat16', got "
+                f"{self.sample_precision!r}."
+            )
         if not (isinstance(n_samples, Integral) and n_samples >= 1):
             raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
         rng = check_random_state(random_state)
@@ -505,7 +519,12 @@ class TransitCurveGenerator(BaseEstimator):
         gen = torch.Generator(device=device).manual_seed(int(rng.randint(2**31 - 1)))
         X = np.empty((n_samples, self.n_features_in_))
         self.generator_.eval()
-        with torch.no_grad():
+        low_precision = torch.autocast(
+            device.type,
+            dtype=torch.bfloat16,
+            enabled=self.sample_precision == "bfloat16",
+        )
+        with torch.no_grad(), low_precision:
             # float32 is exact enough for the level and scale (7 digits against
             # noise of 1e-4 relative at best) and twice as fast to map back.
             levels = self.levels_.astype(np.float32)
@@ -524,7 +543,7 @@ class TransitCurveGenerator(BaseEstimator):
                 )
                 curves = torch.addcmul(
                     torch.as_tensor(levels[rows, None], device=device),
-                    self.generator_(z, code, white),
+                    self.generator_(z, code, white).float(),
                     torch.as_tensor(scales[rows, None], device=device),
                 )
                 X[start:stop] = curves.cpu().numpy()

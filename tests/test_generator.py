@@ -1,3 +1,4 @@
+import copy
 import pickle
 
 import numpy as np
@@ -160,6 +161,18 @@ def test_interrupted_training_resumes_from_its_checkpoint(curves, tmp_path):
     assert [h["epoch"] for h in resumed.history_] == [1, 2, 3]
     one_epoch = TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
     assert resumed.history_[0]["critic_loss"] == one_epoch.history_[0]["critic_loss"]
+
+
+def test_bfloat16_sampling_is_close_to_float32(conditional_gan):
+    exact, labels = conditional_gan.sample(20, random_state=0)
+    gan = copy.copy(conditional_gan).set_params(sample_precision="bfloat16")
+    fast, fast_labels = gan.sample(20, random_state=0)
+    assert fast.dtype == np.float64 and (fast_labels == labels).all()
+    scatter = np.median(np.abs(exact - np.median(exact, axis=1, keepdims=True)), 1)
+    error = np.abs(fast - exact).max(axis=1) / scatter
+    assert 0 < error.max() < 0.1  # bfloat16 keeps about 3 significant digits
+    with pytest.raises(ValueError, match="sample_precision must be"):
+        gan.set_params(sample_precision="float16").sample(2)
 
 
 def test_curves_beyond_float32_get_clear_error():
