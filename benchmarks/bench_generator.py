@@ -10,7 +10,8 @@ Goals: discriminative score <= 0.15; BLS recovers >= 90 % of injected periods;
 >= 20,000 samples/s; an epoch over 5,000 curves <= 10 s.
 
 Samples per second are measured in float32 and with
-``sample_precision="bfloat16"`` (fast where the CPU has bfloat16 instructions).
+``sample_precision="bfloat16"`` (fast only where the CPU has bfloat16
+instructions; the first line names the CPU's instruction set).
 
 Run: python benchmarks/bench_generator.py [n_train] [max_epochs]
 """
@@ -47,7 +48,11 @@ def main(n_train=5000, max_epochs=30):
     X, _ = make_kepler_like(n_train, planet_fraction=0.0, random_state=1)
     X_real, _ = make_kepler_like(2 * N_EVAL, planet_fraction=0.0, random_state=2)
     held_out, reference = X_real[:N_EVAL], X_real[N_EVAL:]
-    print(f"train {n_train} non-host curves, evaluate on {N_EVAL} held-out curves")
+    print(
+        f"train {n_train} non-host curves, evaluate on {N_EVAL} held-out curves; "
+        f"CPU: {torch.backends.cpu.get_cpu_capability()} (bfloat16 is fast only "
+        "with AVX512-BF16 or AMX)"
+    )
 
     injector = TransitInjector(random_state=0)
     # The same injector in real curves: the recovery a perfect generator gets.

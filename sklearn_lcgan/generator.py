@@ -101,10 +101,11 @@ class TransitCurveGenerator(BaseEstimator):
         Where the networks train, e.g. ``"cuda"``.
     sample_precision : {"float32", "bfloat16"}, default="float32"
         Arithmetic of the generator in ``sample`` (training is always
-        float32). "bfloat16" runs it under :func:`torch.autocast`: several
+        float32). "bfloat16" runs it under :func:`torch.autocast`: about three
         times faster on CPUs with bfloat16 instructions (AVX512-BF16, AMX) and
-        on GPUs, slower elsewhere; samples differ from float32 ones by about
-        0.5 % of a curve's scatter.
+        on GPUs, but about eight times slower on a CPU without them (measured
+        on an AVX2-only one); samples differ from float32 ones by about 0.5 %
+        of a curve's scatter.
     verbose : int, default=0
         0 is silent; 1 shows a progress bar over epochs.
     random_state : int, RandomState instance or None, default=None
