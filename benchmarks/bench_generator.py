@@ -11,7 +11,8 @@ Goals: discriminative score <= 0.15; BLS recovers >= 90 % of injected periods;
 
 Samples per second are measured in float32 and with
 ``sample_precision="bfloat16"`` (fast only where the CPU has bfloat16
-instructions; the first line names the CPU's instruction set).
+instructions, such as AVX512-BF16 or AMX; the first line names the instruction
+set torch dispatches to, which does not say whether those are present).
 
 Run: python benchmarks/bench_generator.py [n_train] [max_epochs]
 """
@@ -50,8 +51,7 @@ def main(n_train=5000, max_epochs=30):
     held_out, reference = X_real[:N_EVAL], X_real[N_EVAL:]
     print(
         f"train {n_train} non-host curves, evaluate on {N_EVAL} held-out curves; "
-        f"CPU: {torch.backends.cpu.get_cpu_capability()} (bfloat16 is fast only "
-        "with AVX512-BF16 or AMX)"
+        f"CPU: {torch.backends.cpu.get_cpu_capability()}"
     )
 
     injector = TransitInjector(random_state=0)

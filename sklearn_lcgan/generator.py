@@ -102,10 +102,10 @@ class TransitCurveGenerator(BaseEstimator):
     sample_precision : {"float32", "bfloat16"}, default="float32"
         Arithmetic of the generator in ``sample`` (training is always
         float32). "bfloat16" runs it under :func:`torch.autocast`: about three
-        times faster on CPUs with bfloat16 instructions (AVX512-BF16, AMX) and
-        on GPUs, but about eight times slower on a CPU without them (measured
-        on an AVX2-only one); samples differ from float32 ones by about 0.5 %
-        of a curve's scatter.
+        times faster on a CPU with bfloat16 instructions (measured with
+        AVX512-BF16; AMX and GPUs have them too), about eight times slower on
+        one without (measured on an AVX2-only CPU); samples differ from
+        float32 ones by about 0.5 % of a curve's scatter.
     verbose : int, default=0
         0 is silent; 1 shows a progress bar over epochs.
     random_state : int, RandomState instance or None, default=None
