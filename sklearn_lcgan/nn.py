@@ -162,6 +162,8 @@ class FCGenerator(nn.Module):
     fresh white noise added to the fully connected output (as StyleGAN adds
     noise): the dense layers then only learn the correlated part of a star's
     variability, and the photon noise comes out white by construction.
+    With ``upsample`` above 1 the last layer sets only knots joined by
+    straight lines, so that the dense part is smooth from the start.
 
     Parameters
     ----------
@@ -175,6 +177,10 @@ class FCGenerator(nn.Module):
         Number of classes to condition on; 0 for an unconditional generator.
     noise_head : bool, default=True
         Add learnt-amplitude white noise to the output.
+    upsample : int, default=1
+        The last layer gives one value every ``upsample`` points (and at both
+        ends), joined by straight lines; 1 is the prototype's output of every
+        point.
     """
 
     def __init__(
@@ -184,15 +190,19 @@ class FCGenerator(nn.Module):
         hidden_sizes=(512, 1024, 1024),
         n_classes=0,
         noise_head=True,
+        upsample=1,
     ):
         super().__init__()
+        self.n_points = n_points
+        # Knots at both ends and about every `upsample` points in between.
+        self.n_knots = min(n_points, -(-(n_points - 1) // upsample) + 1)
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
         sizes = (latent_dim * (2 if n_classes else 1), *hidden_sizes)
         layers = []
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
             layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2)]
         self.body = nn.Sequential(*layers)
-        self.out = nn.Linear(sizes[-1], n_points)
+        self.out = nn.Linear(sizes[-1], self.n_knots)
         self.noise_scale = nn.Linear(sizes[-1], 1) if noise_head else None
 
     def forward(self, z, labels=None, white=None):
@@ -202,6 +212,10 @@ class FCGenerator(nn.Module):
             z = torch.cat([z, self.embedding(labels)], dim=1)
         hidden = self.body(z)
         curves = self.out(hidden)
+        if curves.shape[1] != self.n_points:
+            curves = nn.functional.interpolate(
+                curves[:, None, :], self.n_points, mode="linear", align_corners=True
+            )[:, 0]
         if self.noise_scale is None:
             return curves
         if white is None:
@@ -221,7 +235,7 @@ class PatchLSTMCritic(nn.Module):
 
     Parameters
     ----------
-    patch_size : int, default=32
+    patch_size : int, default=64
         Points per sequence step.
     hidden_sizes : tuple of int, default=(64, 64)
         Widths of the stacked LSTMs; the prototype used (256, 256, 128).
@@ -236,7 +250,7 @@ class PatchLSTMCritic(nn.Module):
 
     def __init__(
         self,
-        patch_size=32,
+        patch_size=64,
         hidden_sizes=(64, 64),
         dropout=0.0,
         n_classes=0,

@@ -175,6 +175,27 @@ def test_bfloat16_sampling_is_close_to_float32(conditional_gan):
         gan.set_params(sample_precision="float16").sample(2)
 
 
+def test_upsampled_output_joins_knots_with_straight_lines(curves):
+    torch = pytest.importorskip("torch")
+    from sklearn_lcgan.nn import FCGenerator
+
+    torch.manual_seed(0)
+    generator = FCGenerator(
+        50, latent_dim=4, hidden_sizes=(8,), noise_head=False, upsample=4
+    )
+    assert generator.out.out_features == 14  # a knot every ~4 of 50 points
+    z = torch.randn(3, 4)
+    with torch.no_grad():
+        knots = generator.out(generator.body(z)).numpy()
+        smooth = generator(z).numpy()
+    grid = np.linspace(0, 49, 14)
+    expected = [np.interp(np.arange(50), grid, row) for row in knots]
+    np.testing.assert_allclose(smooth, expected, rtol=1e-5, atol=1e-6)
+    X, _ = curves
+    gan = TransitCurveGenerator(max_epochs=1, upsample=5, random_state=0, **TINY)
+    assert gan.fit(X[:, :511]).sample(3, random_state=0).shape == (3, 511)
+
+
 def test_curves_beyond_float32_get_clear_error():
     X = np.zeros((4, 64))
     X[0, 3] = 1e300
