@@ -40,7 +40,8 @@ from skorch.history import History
 
 from ._atomic import atomic_write
 
-FORMAT = 1
+# 2: TransitCurveGenerator gained `upsample`, whose new default changes its networks.
+FORMAT = 2
 _JSON, _TENSORS = "model.json", "tensors.pt"
 _TRUSTED_MODULES = (
     "sklearn",
