@@ -220,7 +220,8 @@ class FCGenerator(nn.Module):
             return curves
         if white is None:
             white = torch.randn_like(curves)
-        return curves + nn.functional.softplus(self.noise_scale(hidden)) * white
+        amplitude = nn.functional.softplus(self.noise_scale(hidden))
+        return torch.addcmul(curves, amplitude, white)  # one pass, not two
 
 
 class PatchLSTMCritic(nn.Module):
