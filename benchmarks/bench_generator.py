@@ -1,7 +1,8 @@
 """Realism and speed of TransitCurveGenerator.
 
 Fits on ``make_kepler_like`` non-host curves and prints, for the default
-configuration, the prototype's configuration and two references (white noise
+configuration, the earlier default, the prototype's configuration, the
+prototype's critic with the default generator, and two references (white noise
 of matched variance; held-out real curves, the best possible): discriminative
 score, MMD, PSD distance, Box Least Squares recovery of the periods injected
 into planet samples, seconds per epoch and samples per second.
@@ -109,6 +110,12 @@ def main(n_train=5000, max_epochs=30):
             "critic_dropout": 0.3,
             "patch_size": X.shape[1],  # one step holding the whole curve
         },
+    }
+    # The prototype's one-step critic with this generator's knots and noise head.
+    configs["prototype critic, u=8"] = {
+        **configs["prototype config"],
+        "upsample": 8,
+        "noise_head": True,
     }
     for name, params in configs.items():
         gan = TransitCurveGenerator(
