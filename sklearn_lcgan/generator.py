@@ -115,8 +115,9 @@ class TransitCurveGenerator(BaseEstimator):
         Arithmetic of the generator in ``sample`` (training is always
         float32). "bfloat16" runs it under :func:`torch.autocast`: about three
         times faster on a CPU with bfloat16 instructions (measured with
-        AVX512-BF16; AMX and GPUs have them too), about eight times slower on
-        one without (measured on an AVX2-only CPU); samples differ from
+        AVX512-BF16 and ``upsample=1``, whose dense layers weigh more; AMX and
+        GPUs have them too), eight to ten times slower
+        on one without (measured on an AVX2-only CPU); samples differ from
         float32 ones by about 0.5 % of a curve's scatter.
     verbose : int, default=0
         0 is silent; 1 shows a progress bar over epochs.
