@@ -82,7 +82,7 @@ class TransitCurveGenerator(BaseEstimator):
         Points per step of the critic's sequence: 64 cuts a 3197-point curve
         into 50 steps of about 31 hours. Halving the steps of the LSTMs that
         run one step after another took an epoch over 5,000 curves from
-        14.9 s (``patch_size=32``) to about 8 s on two AVX2 cores.
+        15-19 s (``patch_size=32``) to about 8 s on two AVX2 cores.
     loss : {"wgan-gp", "bce"}, default="wgan-gp"
         Wasserstein loss with gradient penalty, or binary cross-entropy.
     gp_weight : float, default=10.0
