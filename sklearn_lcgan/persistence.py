@@ -41,7 +41,8 @@ from skorch.history import History
 from ._atomic import atomic_write
 
 # 2: TransitCurveGenerator gained `upsample`, whose new default changes its networks.
-FORMAT = 2
+# 3: its critic gained `pack` (new default 4) and embeds labels per patch.
+FORMAT = 3
 _JSON, _TENSORS = "model.json", "tensors.pt"
 _TRUSTED_MODULES = (
     "sklearn",

@@ -197,6 +197,28 @@ def test_upsampled_output_joins_knots_with_straight_lines(curves):
     assert gan.fit(X[:, :511]).sample(3, random_state=0).shape == (3, 511)
 
 
+def test_packed_critic_scores_curves_together(curves):
+    import torch
+
+    from sklearn_lcgan.nn import PatchLSTMCritic
+
+    torch.manual_seed(0)
+    critic = PatchLSTMCritic(8, (4,), minibatch_std=False, pack=3)
+    X = torch.randn(7, 40)
+    with torch.no_grad():
+        scores = critic(X)
+        X[4] += 1.0  # second curve of the second pack
+        changed = critic(X)
+    assert scores.shape == (2,)  # 7 curves make two packs of 3
+    assert changed[0] == scores[0] and changed[1] != scores[1]
+    X, y = curves
+    gan = TransitCurveGenerator(max_epochs=1, pack=4, random_state=0, **TINY)
+    samples, _ = gan.fit(X, y).sample(5, random_state=0)
+    assert samples.shape == (5, 512) and np.isfinite(samples).all()
+    with pytest.raises(ValueError, match="pack=40 needs at least 40 curves"):
+        gan.set_params(pack=40).fit(X)
+
+
 def test_curves_beyond_float32_get_clear_error():
     X = np.zeros((4, 64))
     X[0, 3] = 1e300
