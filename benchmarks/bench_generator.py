@@ -1,7 +1,8 @@
 """Realism and speed of TransitCurveGenerator.
 
 Fits on ``make_kepler_like`` non-host curves and prints, for the default
-configuration, the earlier default, the prototype's configuration, the
+configuration, the default with an unpacked critic (``pack=1``, the default
+until the critic judged packs of curves), the prototype's configuration, the
 prototype's critic with the default generator, and two references (white noise
 of matched variance; held-out real curves, the best possible): discriminative
 score, MMD, PSD distance, Box Least Squares recovery of the periods injected
@@ -103,8 +104,9 @@ def main(n_train=5000, max_epochs=30):
 
     configs = {
         "default (WGAN-GP)": {},
-        "earlier default": {"patch_size": 32, "upsample": 1},
+        "pack=1 (last default)": {"pack": 1},
         "prototype config": {
+            "pack": 1,
             "upsample": 1,
             "noise_head": False,
             "minibatch_std": False,
