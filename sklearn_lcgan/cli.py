@@ -679,7 +679,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--planet-fraction", type=float, default=0.02)
     demo.add_argument("--n-base", type=_positive_int, default=100)
     demo.add_argument("--epochs", type=_positive_int, default=8)
-    demo.add_argument("--gan-epochs", type=_positive_int, default=10)
+    demo.add_argument(
+        "--gan-epochs",
+        type=_positive_int,
+        default=60,
+        help="GAN training epochs; on 1,000 curves far fewer give samples of "
+        "nearly one shape (benchmarks/bench_mode_collapse.py)",
+    )
 
     sub = with_params(
         command(
