@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from astropy.timeseries import BoxLeastSquares
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
 from ._physics import KEPLER_LONG_CADENCE
@@ -15,6 +18,13 @@ from .preprocessing import Detrender, FluxNormalizer, OutlierClipper
 _DURATIONS = (0.04, 0.08, 0.16, 0.32)  # days: 1 to 8 hours
 
 
+@validate_params(
+    {
+        "detrend_window": [Interval(Real, 0, None, closed="neither")],
+        "detrend_method": [StrOptions({"savgol", "median"})],
+    },
+    prefer_skip_nested_validation=True,
+)
 def bls_periods(
     X,
     *,

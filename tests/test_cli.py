@@ -283,3 +283,5 @@ def test_bls_detrending_follows_fast_rotators():
     assert transit_recovery_rate(X, params["period"], n_periods=3000) >= 6 / 8
     median = {"detrend_method": "median", "detrend_window": 1.0}
     assert transit_recovery_rate(X, params["period"], n_periods=3000, **median) <= 2 / 8
+    with pytest.raises(ValueError, match="'detrend_method' parameter of bls_periods"):
+        bls_periods(X, detrend_method="spline")
