@@ -6,7 +6,9 @@ and reshapes it to a sequence itself.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
+from scipy.fft import next_fast_len
 from torch import nn
 
 
@@ -33,6 +35,108 @@ def to_patches(X: torch.Tensor, patch_size: int) -> torch.Tensor:
     if pad:
         X = torch.cat([X, X[:, -1:].expand(-1, pad)], dim=1)
     return X.reshape(X.shape[0], -1, patch_size)
+
+
+def band_interpolation(n_freq: int, n_single: int = 64, n_log: int = 48):
+    """Weights that spread values at frequency knots over rfft bins.
+
+    The knots are the lowest ``n_single`` bins one by one (so that a star's
+    rotation can take a single bin) and up to ``n_log`` log-spaced bins above
+    them up to Nyquist; every bin gets the linear interpolation, in log
+    frequency, of its two neighbouring knots (the zero-frequency bin takes the
+    first knot's).
+
+    Parameters
+    ----------
+    n_freq : int
+        Number of rfft bins, zero frequency included.
+    n_single : int, default=64
+        Lowest bins that are knots of their own.
+    n_log : int, default=48
+        Log-spaced knots above them.
+
+    Returns
+    -------
+    weights : torch.Tensor of shape (n_knots, n_freq)
+        ``values @ weights`` gives one value per bin; each column sums to 1.
+    """
+    top = max(n_freq - 1, 1)
+    low = min(n_single, top)
+    # Whole bins, so that every band holds at least one bin.
+    spaced = np.round(np.geomspace(low, top, n_log))
+    knots = np.unique(np.r_[np.arange(1, low + 1), spaced])
+    if len(knots) == 1:
+        return torch.ones(1, n_freq)
+    log_knots, log_bins = np.log(knots), np.log(np.arange(1, n_freq))
+    left = np.clip(np.searchsorted(log_knots, log_bins) - 1, 0, len(knots) - 2)
+    step = log_knots[left + 1] - log_knots[left]
+    t = np.clip((log_bins - log_knots[left]) / step, 0.0, 1.0)
+    weights = np.zeros((len(knots), n_freq))
+    bins = np.arange(1, n_freq)
+    weights[left, bins] += 1.0 - t
+    weights[left + 1, bins] += t
+    weights[0, 0] = 1.0
+    return torch.tensor(weights, dtype=torch.float32)
+
+
+class LogPowerBands(nn.Module):
+    """Log power spectrum of each curve, averaged in frequency bands.
+
+    The bands are :func:`band_interpolation`'s knots (the lowest 64 bins one
+    by one, then 48 log-spaced bands). The transform pads curves to a length
+    that FFTs fast (3197 points, a product of two primes, to 3200).
+
+    Parameters
+    ----------
+    n_points : int
+        Length of the curves.
+    """
+
+    def __init__(self, n_points):
+        super().__init__()
+        self.fft_length = next_fast_len(n_points, real=True)
+        weights = band_interpolation(self.fft_length // 2 + 1)[:, 1:]
+        average = weights / weights.sum(dim=1, keepdim=True)
+        self.register_buffer("average", average.T.contiguous(), persistent=False)
+
+    def forward(self, X):
+        centred = X - X.mean(dim=1, keepdim=True)
+        spectrum = torch.fft.rfft(centred, n=self.fft_length, norm="ortho")
+        # The floor keeps gradients finite where a band holds almost no power.
+        return torch.log(spectrum[:, 1:].abs().square() @ self.average + 1e-2)
+
+
+def rbf_mmd(a: torch.Tensor, b: torch.Tensor, widths=(0.25, 1.0, 4.0)) -> torch.Tensor:
+    """Squared maximum mean discrepancy between two batches of vectors.
+
+    A sum of Gaussian kernels whose squared widths are ``widths`` times the
+    median squared distance between the batches (Gretton et al. 2012; several
+    widths as in Li et al. 2015's moment matching networks), the biased
+    estimate: differentiable and never negative.
+
+    Parameters
+    ----------
+    a, b : torch.Tensor of shape (n, n_features) and (m, n_features)
+        The batches.
+    widths : tuple of float, default=(0.25, 1.0, 4.0)
+        Kernel widths relative to the median.
+
+    Returns
+    -------
+    mmd2 : torch.Tensor
+        A scalar; 0 when the batches are equal.
+    """
+    d_aa, d_bb, d_ab = (torch.cdist(u, v).square() for u, v in ((a, a), (b, b), (a, b)))
+    median = d_ab.detach().median().clamp_min(1e-6)
+    total = a.new_zeros(())
+    for width in widths:
+        gamma = 1.0 / (width * median)
+        total = total + (
+            torch.exp(-gamma * d_aa).mean()
+            + torch.exp(-gamma * d_bb).mean()
+            - 2.0 * torch.exp(-gamma * d_ab).mean()
+        )
+    return total
 
 
 class PatchLSTMDetector(nn.Module):
@@ -163,7 +267,13 @@ class FCGenerator(nn.Module):
     noise): the dense layers then only learn the correlated part of a star's
     variability, and the photon noise comes out white by construction.
     With ``upsample`` above 1 the last layer sets only knots joined by
-    straight lines, so that the dense part is smooth from the start.
+    straight lines, so that the dense part is smooth from the start. With
+    ``coloured_noise`` the noise head sets a whole filter instead of one
+    amplitude: a gain per frequency band (:func:`band_interpolation`'s
+    knots), through which the white noise passes, as DDSP's filtered-noise
+    synthesiser does (Engel et al. 2020). Each curve then gets random noise
+    with a power spectrum of its own: granulation's red slope, a rotation
+    peak, the white floor.
 
     Parameters
     ----------
@@ -181,6 +291,9 @@ class FCGenerator(nn.Module):
         The last layer gives one value every ``upsample`` points (and at both
         ends), joined by straight lines; 1 is the prototype's output of every
         point.
+    coloured_noise : bool, default=False
+        Filter the noise head's white noise with a gain per frequency band
+        that the generator sets for each curve; needs ``noise_head``.
     """
 
     def __init__(
@@ -191,6 +304,7 @@ class FCGenerator(nn.Module):
         n_classes=0,
         noise_head=True,
         upsample=1,
+        coloured_noise=False,
     ):
         super().__init__()
         self.n_points = n_points
@@ -203,7 +317,18 @@ class FCGenerator(nn.Module):
             layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2)]
         self.body = nn.Sequential(*layers)
         self.out = nn.Linear(sizes[-1], self.n_knots)
-        self.noise_scale = nn.Linear(sizes[-1], 1) if noise_head else None
+        self.noise_scale = self.noise_gain = None
+        if noise_head and coloured_noise:
+            # An FFT length of small primes: 3197 = 23 x 139 ran four times slower.
+            self.fft_length = next_fast_len(n_points, real=True)
+            spread = band_interpolation(self.fft_length // 2 + 1)
+            self.register_buffer("band_to_bin", spread, persistent=False)
+            self.noise_gain = nn.Linear(sizes[-1], len(spread))
+            # Start as the plain noise head does: flat, white noise.
+            nn.init.zeros_(self.noise_gain.weight)
+            nn.init.constant_(self.noise_gain.bias, np.log(0.5))
+        elif noise_head:
+            self.noise_scale = nn.Linear(sizes[-1], 1)
 
     def forward(self, z, labels=None, white=None):
         """Curves from latent vectors ``z``; ``white`` is the standard normal
@@ -216,12 +341,26 @@ class FCGenerator(nn.Module):
             curves = nn.functional.interpolate(
                 curves[:, None, :], self.n_points, mode="linear", align_corners=True
             )[:, 0]
-        if self.noise_scale is None:
+        if self.noise_scale is None and self.noise_gain is None:
             return curves
         if white is None:
             white = torch.randn_like(curves)
+        if self.noise_gain is not None:
+            return curves + self._filter(hidden, white).to(curves.dtype)
         amplitude = nn.functional.softplus(self.noise_scale(hidden))
         return torch.addcmul(curves, amplitude, white)  # one pass, not two
+
+    def _filter(self, hidden, white):
+        """White noise through each curve's filter (float32: no bfloat16 FFT)."""
+        with torch.autocast(hidden.device.type, enabled=False):
+            gain = torch.exp(self.noise_gain(hidden.float()) @ self.band_to_bin)
+            spectrum = torch.fft.rfft(white.float(), n=self.fft_length, norm="ortho")
+            # Real times complex as two real products: five times faster here.
+            spectrum = torch.view_as_complex(
+                torch.view_as_real(spectrum) * gain[..., None]
+            )
+            noise = torch.fft.irfft(spectrum, n=self.fft_length, norm="ortho")
+        return noise[:, : self.n_points]
 
 
 class PatchLSTMCritic(nn.Module):

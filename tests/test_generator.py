@@ -113,9 +113,9 @@ def test_history_and_verbose_progress(curves, capsys):
 class DivergesInEpochTwo(TransitCurveGenerator):
     """Training whose generator loss turns NaN in the second epoch."""
 
-    def _generator_step(self, n, labels, device):
-        loss = super()._generator_step(n, labels, device)
-        return float("nan") if len(self.history_) == 1 else loss
+    def _generator_step(self, real, labels):
+        loss, spectral = super()._generator_step(real, labels)
+        return (float("nan") if len(self.history_) == 1 else loss), spectral
 
 
 def test_diverging_training_stops_with_clear_error_and_last_good_weights(curves):
@@ -217,6 +217,75 @@ def test_packed_critic_scores_curves_together(curves):
     assert samples.shape == (5, 512) and np.isfinite(samples).all()
     with pytest.raises(ValueError, match="pack=40 needs at least 40 curves"):
         gan.set_params(pack=40).fit(X)
+
+
+def test_coloured_noise_passes_white_noise_through_each_curves_filter():
+    import torch
+
+    from sklearn_lcgan.nn import FCGenerator
+
+    torch.manual_seed(0)
+    # 3197 points: the filter runs on FFTs padded to 3200 points.
+    generator = FCGenerator(
+        3197, latent_dim=4, hidden_sizes=(8,), upsample=3197, coloured_noise=True
+    )
+    for layer in (generator.out, generator.noise_gain):
+        torch.nn.init.zeros_(layer.weight)
+        torch.nn.init.zeros_(layer.bias)
+    z, white = torch.randn(3, 4), torch.randn(3, 3197)
+    with torch.no_grad():
+        # A flat gain of 1 gives back the white noise itself.
+        np.testing.assert_allclose(generator(z, white=white), white, atol=1e-5)
+        generator.noise_gain.bias.fill_(-20.0)
+        generator.noise_gain.bias[9] = 0.0  # the knot at bin 10, alone
+        peaked = generator(z, white=white).numpy()
+    power = np.abs(np.fft.rfft(peaked, n=3200, axis=1)) ** 2
+    assert (power[:, 9:12].sum(axis=1) > 0.99 * power.sum(axis=1)).all()
+
+
+def test_spectral_loss_brings_the_noise_colour_closer(curves):
+    X, _ = curves
+    settings = dict(max_epochs=40, lr=1e-3, coloured_noise=True, random_state=0)
+    plain = TransitCurveGenerator(**settings, **TINY).fit(X)
+    spectral = TransitCurveGenerator(spectral_weight=100.0, **settings, **TINY).fit(X)
+    assert "spectral_mmd" not in plain.history_[0]
+    first, last = spectral.history_[0], spectral.history_[-1]
+    assert last["spectral_mmd"] < first["spectral_mmd"]
+    distance = [
+        psd_distance(X, gan.sample(200, random_state=0)) for gan in (plain, spectral)
+    ]
+    assert distance[1] < distance[0] - 0.05
+
+
+def test_coloured_noise_conditional_samples_and_bad_settings(curves):
+    X, y = curves
+    gan = TransitCurveGenerator(
+        max_epochs=1, coloured_noise=True, spectral_weight=10.0, random_state=0, **TINY
+    ).fit(X, y)
+    samples, labels = gan.sample(6, y=[0, 1, 0, 1, 0, 1], random_state=0)
+    assert samples.shape == (6, 512) and np.isfinite(samples).all()
+    np.testing.assert_array_equal(samples, gan.sample(6, y=labels, random_state=0)[0])
+    gan.set_params(sample_precision="bfloat16")
+    assert np.isfinite(gan.sample(6, y=labels, random_state=0)[0]).all()
+    with pytest.raises(ValueError, match="set noise_head=True or coloured_noise"):
+        TransitCurveGenerator(coloured_noise=True, noise_head=False, **TINY).fit(X)
+
+
+def test_spectral_mmd_and_log_power_bands():
+    import torch
+
+    from sklearn_lcgan.nn import LogPowerBands, rbf_mmd
+
+    torch.manual_seed(0)
+    a = torch.randn(32, 5)
+    assert rbf_mmd(a, a).item() == pytest.approx(0.0, abs=1e-6)
+    assert rbf_mmd(a, a + 1.0).item() > 0.1
+    time = torch.arange(400, dtype=torch.float32)
+    rotation = torch.sin(2 * torch.pi * 7 * time / 400)[None, :]
+    bands = LogPowerBands(400)(rotation)[0]
+    assert int(bands.argmax()) == 6  # the band of bin 7 alone
+    for n_points in (2, 150, 200, 3197):  # every band holds a bin, at any length
+        assert torch.isfinite(LogPowerBands(n_points)(torch.randn(3, n_points))).all()
 
 
 def test_curves_beyond_float32_get_clear_error():

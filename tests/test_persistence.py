@@ -135,6 +135,25 @@ def test_generator_round_trips(fitted_generator, tmp_path):
     assert loaded.history_ == fitted_generator.history_
 
 
+def test_coloured_noise_generator_round_trips(kepler_like, tmp_path):
+    X, _, _ = kepler_like
+    gan = TransitCurveGenerator(
+        latent_dim=8,
+        generator_hidden=(16,),
+        critic_hidden=(8,),
+        coloured_noise=True,
+        spectral_weight=1.0,
+        max_epochs=1,
+        random_state=0,
+    ).fit(X)
+    save_model(gan, tmp_path / "coloured.lcgan")
+    loaded = load_model(tmp_path / "coloured.lcgan")
+    np.testing.assert_array_equal(
+        loaded.sample(4, random_state=0), gan.sample(4, random_state=0)
+    )
+    assert loaded.history_[0]["spectral_mmd"] == gan.history_[0]["spectral_mmd"]
+
+
 def test_unfitted_estimators_and_special_parameters_round_trip(tmp_path, kepler_like):
     X, y, _ = kepler_like
     injector = TransitInjector(
