@@ -3,7 +3,9 @@
 Fits on ``make_kepler_like`` non-host curves and prints, for the default
 configuration, the default with an unpacked critic (``pack=1``, the default
 until the critic judged packs of curves), the prototype's configuration, the
-prototype's critic with the default generator, and two references (white noise
+prototype's critic with the default generator, the default with coloured noise
+and the spectral loss (``coloured_noise=True, spectral_weight=100``; its
+multiply-add count leaves out the filter's FFTs), and two references (white noise
 of matched variance; held-out real curves, the best possible): discriminative
 score, MMD, PSD distance, Box Least Squares recovery of the periods injected
 into planet samples, seconds per epoch and samples per second.
@@ -122,6 +124,10 @@ def main(n_train=5000, max_epochs=30):
         **configs["prototype config"],
         "upsample": 8,
         "noise_head": True,
+    }
+    configs["coloured noise + spectral"] = {
+        "coloured_noise": True,
+        "spectral_weight": 100.0,
     }
     for name, params in configs.items():
         gan = TransitCurveGenerator(
