@@ -155,7 +155,8 @@ class TransitCurveGenerator(BaseEstimator):
     history_ : list of dict
         One dict per epoch: ``epoch``, ``critic_loss``, ``generator_loss``,
         ``wasserstein`` (WGAN-GP), ``spectral_mmd`` (only with
-        ``spectral_weight``) and ``seconds``.
+        ``spectral_weight``), each a mean over the epoch's steps of its
+        network, and ``seconds``.
     classes_ : ndarray or None
         The labels seen in ``fit``; None for an unconditional generator.
     levels_, scales_ : ndarray of shape (n_curves,)
@@ -384,7 +385,9 @@ class TransitCurveGenerator(BaseEstimator):
             self.minibatch_std,
             self.pack,
         ).to(device)
-        self._spectrum = LogPowerBands(n_points).to(device)
+        self._spectrum = None
+        if self.spectral_weight:
+            self._spectrum = LogPowerBands(n_points).to(device)
 
     def _train(self, Z, codes, seed, device):
         rng = np.random.default_rng(seed)
@@ -425,7 +428,10 @@ class TransitCurveGenerator(BaseEstimator):
                     stacklevel=3,
                 )
                 return
-            record = {k: v / n_batches for k, v in sums.items()}
+            # Means per step: the generator steps once every n_critic batches.
+            n_steps = {"critic_loss": n_batches, "wasserstein": n_batches}
+            n_generator = len(range(0, n_batches, self.n_critic))
+            record = {k: v / n_steps.get(k, n_generator) for k, v in sums.items()}
             if not all(np.isfinite(v) for v in record.values()):
                 self._load_state(good)
                 hint = " or use loss='wgan-gp'" if self.loss == "bce" else ""
