@@ -83,7 +83,7 @@ class LogPowerBands(nn.Module):
     """Log power spectrum of each curve, averaged in frequency bands.
 
     The bands are :func:`band_interpolation`'s knots (the lowest 64 bins one
-    by one, then 48 log-spaced bands). The transform pads curves to a length
+    by one, then up to 48 log-spaced bands). The transform pads curves to a length
     that FFTs fast (3197 points, a product of two primes, to 3200).
 
     Parameters
