@@ -429,9 +429,14 @@ class TransitCurveGenerator(BaseEstimator):
                 )
                 return
             # Means per step: the generator steps once every n_critic batches.
-            n_steps = {"critic_loss": n_batches, "wasserstein": n_batches}
             n_generator = len(range(0, n_batches, self.n_critic))
-            record = {k: v / n_steps.get(k, n_generator) for k, v in sums.items()}
+            n_steps = {
+                "critic_loss": n_batches,
+                "wasserstein": n_batches,
+                "generator_loss": n_generator,
+                "spectral_mmd": n_generator,
+            }
+            record = {k: v / n_steps[k] for k, v in sums.items()}
             if not all(np.isfinite(v) for v in record.values()):
                 self._load_state(good)
                 hint = " or use loss='wgan-gp'" if self.loss == "bce" else ""
@@ -550,8 +555,8 @@ class TransitCurveGenerator(BaseEstimator):
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        for name in ("generator_", "critic_"):
-            if name in state:
+        for name in ("generator_", "critic_", "_spectrum"):
+            if state.get(name) is not None:
                 state[name] = state[name].cpu()
         return state
 
