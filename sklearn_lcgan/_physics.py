@@ -13,6 +13,9 @@ import batman
 import numpy as np
 
 KEPLER_LONG_CADENCE = 0.0204335  # days (29.4 min)
+# K2 fired its thrusters every 5.9 hours to correct the roll (Van Cleve et al.
+# 2016): the sawtooth systematic of K2 light curves repeats at this period.
+K2_THRUSTER_PERIOD = 0.2452  # days
 
 # Gravitational constant in cgs, so that density in g/cm^3 and period in
 # seconds give a dimensionless a/R*.

@@ -23,6 +23,7 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
 from ._physics import (
+    K2_THRUSTER_PERIOD,
     KEPLER_LONG_CADENCE,
     count_transits,
     inclination,
@@ -332,8 +333,10 @@ def _roll_systematics(rng, time, n_stars):
     out = np.empty((n_stars, time.size))
     span = time[-1] - time[0] + 1e-9
     for i in range(n_stars):
-        interval = 0.2452 * (1.0 + 0.03 * rng.standard_normal(int(span / 0.2) + 3))
-        firings = time[0] - rng.uniform(0, 0.2452) + np.cumsum(interval)
+        interval = K2_THRUSTER_PERIOD * (
+            1.0 + 0.03 * rng.standard_normal(int(span / 0.2) + 3)
+        )
+        firings = time[0] - rng.uniform(0, K2_THRUSTER_PERIOD) + np.cumsum(interval)
         segment = np.searchsorted(firings, time)
         start = np.concatenate(([firings[0] - interval[0]], firings))[segment]
         phase = (time - start) / interval[np.minimum(segment, interval.size - 1)]

@@ -12,8 +12,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
-from ._physics import KEPLER_LONG_CADENCE
-from .preprocessing import Detrender, FluxNormalizer, OutlierClipper
+from ._physics import K2_THRUSTER_PERIOD, KEPLER_LONG_CADENCE
+from .preprocessing import (
+    Detrender,
+    FluxNormalizer,
+    NotchFilter,
+    OutlierClipper,
+    RotationFilter,
+)
 
 _DURATIONS = (0.04, 0.08, 0.16, 0.32)  # days: 1 to 8 hours
 
@@ -22,6 +28,8 @@ _DURATIONS = (0.04, 0.08, 0.16, 0.32)  # days: 1 to 8 hours
     {
         "detrend_window": [Interval(Real, 0, None, closed="neither")],
         "detrend_method": [StrOptions({"savgol", "median"})],
+        "rotation_filter": ["boolean"],
+        "notch_period": [Interval(Real, 0, None, closed="neither"), None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -34,15 +42,27 @@ def bls_periods(
     n_periods: int = 5000,
     detrend_window: float = 0.75,
     detrend_method: str = "savgol",
+    rotation_filter: bool = True,
+    notch_period: float | None = K2_THRUSTER_PERIOD,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Best Box Least Squares period and its detection significance.
 
-    Curves are robustly normalised, clipped of upward outliers and detrended
-    (by default a quadratic Savitzky-Golay filter over 0.75 days, which
-    follows a spotted star's curvature where a running median leaves
-    residuals that BLS locks onto), then searched with astropy's
+    Curves are robustly normalised and clipped of upward outliers; the star's
+    rotation is prewhitened (:class:`~sklearn_lcgan.preprocessing.RotationFilter`);
+    what remains is detrended (by default a quadratic Savitzky-Golay filter
+    over 0.75 days, which follows a spotted star's curvature where a running
+    median leaves residuals that BLS locks onto) and cleared of K2's
+    thruster-firing sawtooth (:class:`~sklearn_lcgan.preprocessing.NotchFilter`).
+    The residual is searched with astropy's
     :class:`~astropy.timeseries.BoxLeastSquares` (Kovacs et al. 2002) on a
     log-spaced period grid, with transit durations of 1 to 8 hours.
+
+    Into 300 stars of :func:`~sklearn_lcgan.datasets.make_kepler_like`,
+    ``TransitInjector`` put transits of SNR 7-30. BLS recovered 79 % of their
+    periods with neither the rotation filter nor the notch, 85 % with the
+    filter, 84 % with the notch and 90 % with both. Without them, most misses
+    were three thruster firings (0.74 days) or the rotation period of a star
+    that turns in one or two days.
 
     Parameters
     ----------
@@ -61,7 +81,16 @@ def bls_periods(
         :class:`~sklearn_lcgan.preprocessing.Detrender`'s filter. With
         ``"median"`` and a 1-day window (the earlier default), BLS recovered
         the periods of 66 % of transits of SNR 7-30 injected into 200
-        simulated stars; with the default, 77 %.
+        simulated stars; with the Savitzky-Golay filter, 77 % (both without
+        the rotation filter and the notch).
+    rotation_filter : bool, default=True
+        Prewhiten each star's strongest periodicity between 0.5 and 20 days
+        (and its first harmonic, with slowly changing amplitudes) before
+        detrending.
+    notch_period : float or None, default=0.2452
+        Period in days of a systematic to notch out after detrending; the
+        default is K2's thruster firing. None for data without it, such as the
+        Kepler prime mission's.
 
     Returns
     -------
@@ -89,11 +118,15 @@ def bls_periods(
         )
     trial = np.geomspace(min_period, max_period, n_periods)
     durations = [d for d in _DURATIONS if d < min_period]
-    clean = make_pipeline(
-        FluxNormalizer(),
-        OutlierClipper(),
-        Detrender(window=detrend_window, method=detrend_method, cadence=cadence),
+    steps = [FluxNormalizer(), OutlierClipper()]
+    if rotation_filter:
+        steps.append(RotationFilter(cadence=cadence))
+    steps.append(
+        Detrender(window=detrend_window, method=detrend_method, cadence=cadence)
     )
+    if notch_period is not None:
+        steps.append(NotchFilter(period=notch_period, cadence=cadence))
+    clean = make_pipeline(*steps)
     filled = np.where(np.isnan(X), np.nanmedian(X, axis=1, keepdims=True), X)
     residual = clean.fit_transform(filled)
     best_period = np.empty(len(X))

@@ -12,6 +12,7 @@ from numbers import Integral, Real
 
 import bottleneck
 import numpy as np
+from scipy.fft import irfft, next_fast_len, rfft, rfftfreq
 from scipy.ndimage import gaussian_filter1d
 from scipy.signal import savgol_filter
 from sklearn.base import (
@@ -23,7 +24,7 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._physics import _MAD_TO_SIGMA, KEPLER_LONG_CADENCE
+from ._physics import _MAD_TO_SIGMA, K2_THRUSTER_PERIOD, KEPLER_LONG_CADENCE
 
 
 class _CurveTransformer(TransformerMixin, BaseEstimator):
@@ -291,6 +292,212 @@ class Detrender(OneToOneFeatureMixin, _CurveTransformer):
                 "mode='subtract'."
             )
         return X / trend
+
+
+class RotationFilter(OneToOneFeatureMixin, _CurveTransformer):
+    """Remove a spotted star's rotational modulation by prewhitening.
+
+    A running filter cannot follow a star that rotates in about a day with
+    the same window that keeps a transit of several hours; what it leaves
+    makes Box Least Squares lock onto the rotation period. This transformer
+    first finds each curve's strongest periodicity between ``min_period`` and
+    ``max_period`` in its periodogram (an oversampled FFT, the Lomb-Scargle
+    periodogram of evenly sampled data), then subtracts a least-squares fit of
+    that sinusoid and its harmonics, each with an amplitude that changes
+    slowly over the curve (spots evolve), and of a slow drift: Legendre
+    polynomials of degree ``envelope_degree`` over the window. Transits, short
+    and not sinusoidal, lose little of their power to the fit.
+
+    Parameters
+    ----------
+    min_period, max_period : float, default=0.5 and 20.0
+        Search range for the rotation period, in days; ``max_period`` is capped
+        at the curve's time span.
+    n_harmonics : int, default=2
+        Harmonics fitted: 1 for a pure sinusoid, 2 adds half the period (two
+        spot groups).
+    envelope_degree : int, default=3
+        Degree of the Legendre polynomials for the amplitudes and the drift.
+    cadence : float, default=0.0204335
+        Sampling interval in days (Kepler long cadence).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of points per curve seen in ``fit``.
+
+    See Also
+    --------
+    Detrender : The running filter to apply after this one.
+    NotchFilter : Remove a systematic of known period.
+
+    References
+    ----------
+    .. [1] Lomb, N. R. (1976), "Least-squares frequency analysis of unequally
+       spaced data", Ap&SS 39, 447.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lcgan.preprocessing import RotationFilter
+    >>> t = np.arange(3000) * 0.0204335
+    >>> star = (1 + 0.2 * t / t[-1]) * np.sin(2 * np.pi * t / 0.9)
+    >>> residual = RotationFilter().fit_transform(star[None, :])
+    >>> bool(residual.std() < 0.01 * star.std())
+    True
+    """
+
+    _parameter_constraints = {
+        "min_period": [Interval(Real, 0, None, closed="neither")],
+        "max_period": [Interval(Real, 0, None, closed="neither")],
+        "n_harmonics": [Interval(Integral, 1, None, closed="left")],
+        "envelope_degree": [Interval(Integral, 0, None, closed="left")],
+        "cadence": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        *,
+        min_period=0.5,
+        max_period=20.0,
+        n_harmonics=2,
+        envelope_degree=3,
+        cadence=KEPLER_LONG_CADENCE,
+    ):
+        self.min_period = min_period
+        self.max_period = max_period
+        self.n_harmonics = n_harmonics
+        self.envelope_degree = envelope_degree
+        self.cadence = cadence
+
+    def rotation_period(self, X):
+        """The period, in days, that ``transform`` removes from each curve.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_curves, n_points)
+            Light curves.
+
+        Returns
+        -------
+        period : ndarray of shape (n_curves,)
+            Period of each curve's highest periodogram peak in the search range.
+        """
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        return 1.0 / self._frequencies(X)
+
+    def _frequencies(self, X):
+        n_points = X.shape[1]
+        span = n_points * self.cadence
+        low = 1.0 / min(self.max_period, span)
+        high = min(1.0 / self.min_period, 0.5 / self.cadence)
+        # Five frequencies per periodogram peak, as astropy's autopower does.
+        n_fft = next_fast_len(5 * n_points, real=True)
+        frequency = rfftfreq(n_fft, self.cadence)
+        in_range = np.flatnonzero((frequency >= low) & (frequency <= high))
+        if in_range.size == 0:
+            raise ValueError(
+                f"RotationFilter has no period to search: curves of {n_points} "
+                f"points span {span:.3g} days at cadence {self.cadence}, and "
+                f"periods from {self.min_period} to {self.max_period} days are "
+                "asked for; use longer curves or a lower min_period."
+            )
+        power = np.abs(rfft(X - X.mean(axis=1, keepdims=True), n_fft, axis=1)) ** 2
+        return frequency[in_range[np.argmax(power[:, in_range], axis=1)]]
+
+    def _transform_curves(self, X):
+        time = np.arange(X.shape[1]) * self.cadence
+        x = np.linspace(-1.0, 1.0, X.shape[1])
+        envelope = np.polynomial.legendre.legvander(x, self.envelope_degree)
+        harmonics = np.arange(1, self.n_harmonics + 1)
+        out = np.empty_like(X)
+        for i, frequency in enumerate(self._frequencies(X)):
+            phase = 2 * np.pi * frequency * np.outer(time, harmonics)
+            waves = np.hstack([np.sin(phase), np.cos(phase)])
+            basis = np.hstack(
+                [
+                    envelope,
+                    (waves[:, :, None] * envelope[:, None, :]).reshape(len(x), -1),
+                ]
+            )
+            coef, *_ = np.linalg.lstsq(basis, X[i], rcond=None)
+            out[i] = X[i] - basis @ coef
+        return out
+
+
+class NotchFilter(OneToOneFeatureMixin, _CurveTransformer):
+    """Remove a systematic of known period with a narrow band-stop filter.
+
+    K2 fired its thrusters every 5.9 hours to correct its roll; each firing
+    resets a sawtooth in the flux of every star. The sawtooth's period lies
+    among transit durations, so a running filter cannot remove it, and Box
+    Least Squares finds its multiples (0.74 days, three firings) instead of a
+    planet. This filter zeroes each curve's Fourier components within
+    ``width`` (relative) of ``1 / period``: the sawtooth's fundamental, which
+    carries most of its power, and a small share of a transit's, which spreads
+    over many frequencies. In the Fourier domain the filter has no start-up
+    transient at the curve's ends, as a recursive notch filter would.
+
+    Parameters
+    ----------
+    period : float, default=0.2452
+        Period of the systematic in days; the default is K2's thruster firing.
+    width : float, default=0.01
+        Half-width of the stop band, relative to its centre frequency. The
+        firings' interval jitters by a few per cent, which widens the line.
+    cadence : float, default=0.0204335
+        Sampling interval in days (Kepler long cadence).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of points per curve seen in ``fit``.
+
+    See Also
+    --------
+    RotationFilter : Remove the star's rotation.
+
+    References
+    ----------
+    .. [1] Van Cleve, J. E. et al. (2016), "That's How We Roll: The NASA K2
+       Mission Science Products and Their Performance Metrics", PASP 128, 075002.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lcgan.preprocessing import NotchFilter
+    >>> t = np.arange(3000) * 0.0204335
+    >>> roll = np.sin(2 * np.pi * t / 0.2452)[None, :]
+    >>> bool(NotchFilter().fit_transform(roll).std() < 0.01)
+    True
+    """
+
+    _parameter_constraints = {
+        "period": [Interval(Real, 0, None, closed="neither")],
+        "width": [Interval(Real, 0, 1, closed="neither")],
+        "cadence": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self, *, period=K2_THRUSTER_PERIOD, width=0.01, cadence=KEPLER_LONG_CADENCE
+    ):
+        self.period = period
+        self.width = width
+        self.cadence = cadence
+
+    def _transform_curves(self, X):
+        if not self.period > 2 * self.cadence:
+            raise ValueError(
+                f"NotchFilter's period of {self.period} days is not above twice "
+                f"the cadence ({self.cadence} days), so curves cannot show it; "
+                "check that both are in days."
+            )
+        frequency = rfftfreq(X.shape[1], self.cadence)
+        stop = np.abs(frequency * self.period - 1.0) <= self.width
+        spectrum = rfft(X, axis=1)
+        spectrum[:, stop] = 0.0
+        return irfft(spectrum, X.shape[1], axis=1)
 
 
 class OutlierClipper(OneToOneFeatureMixin, _CurveTransformer):

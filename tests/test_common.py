@@ -9,7 +9,9 @@ from sklearn_lcgan.preprocessing import (
     FourierMagnitude,
     GapFiller,
     GaussianSmoother,
+    NotchFilter,
     OutlierClipper,
+    RotationFilter,
 )
 
 # sklearn's checks use curves of a few points: with unit cadence, short periods
@@ -30,6 +32,9 @@ ESTIMATORS = [
     GapFiller(),
     FourierMagnitude(),
     GaussianSmoother(),
+    # At unit cadence sklearn's curves of a few points span a few days.
+    RotationFilter(cadence=1.0),
+    NotchFilter(period=3.0, cadence=1.0),
     SHORT_CURVE_INJECTOR,
     # A tiny network: sklearn's checks fit it dozens of times.
     LightCurveClassifier(

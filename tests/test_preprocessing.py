@@ -10,7 +10,9 @@ from sklearn_lcgan.preprocessing import (
     FourierMagnitude,
     GapFiller,
     GaussianSmoother,
+    NotchFilter,
     OutlierClipper,
+    RotationFilter,
 )
 
 
@@ -72,6 +74,51 @@ def test_detrender_divide_mode_and_nan_message():
     X[0, 5] = np.nan
     with pytest.raises(ValueError, match=r"curve 0 has 1\).*GapFiller"):
         Detrender().fit_transform(X)
+
+
+CADENCE = 0.0204335
+
+
+def test_rotation_filter_removes_evolving_spots_keeps_transit():
+    # A star turning in 0.9 days, spots 50x deeper than a 4-hour transit and
+    # growing by 40 % over the curve: a day's running filter cannot follow it.
+    t = np.arange(3197) * CADENCE
+    amplitude = 0.05 * (1.0 + 0.4 * t / t[-1])
+    spots = amplitude * (
+        np.sin(2 * np.pi * t / 0.9) + 0.3 * np.cos(4 * np.pi * t / 0.9)
+    )
+    dip = np.abs(((t - 3.0) % 7.3) - 0.5 * 7.3) > 0.5 * 7.3 - 0.08
+    X = np.vstack([spots - 1e-3 * dip, np.random.default_rng(0).normal(size=t.size)])
+    rotation = RotationFilter().fit(X)
+    assert rotation.rotation_period(X)[0] == pytest.approx(0.9, rel=0.01)
+    out = rotation.transform(X)
+    assert np.abs(out[0, ~dip]).max() < 2e-4
+    assert out[0, dip].mean() < -0.9e-3
+    # White noise has no rotation to remove: it loses only the fitted wave.
+    assert out[1].std() > 0.99 * X[1].std()
+
+
+def test_rotation_filter_refuses_curves_too_short_for_its_periods():
+    X = np.random.default_rng(0).normal(size=(2, 20))
+    with pytest.raises(ValueError, match="no period to search.*lower min_period"):
+        RotationFilter().fit_transform(X)
+    assert RotationFilter(min_period=0.05).fit_transform(X).shape == X.shape
+
+
+def test_notch_filter_removes_k2_sawtooth_keeps_transits():
+    from sklearn_lcgan.datasets import _roll_systematics
+
+    t = np.arange(3197) * CADENCE
+    roll = _roll_systematics(np.random.RandomState(0), t, 1)[0]
+    dip = np.abs(((t - 1.0) % 3.1) - 0.5 * 3.1) > 0.5 * 3.1 - 0.06
+    out = NotchFilter().fit_transform((roll - 0.5 * dip)[None, :])[0]
+    frequency = np.fft.rfftfreq(t.size, CADENCE)
+    line = np.abs(frequency - 1 / 0.2452) < 0.02
+    before = np.abs(np.fft.rfft(roll))[line].max()
+    assert np.abs(np.fft.rfft(out + 0.5 * dip))[line].max() < 0.05 * before
+    assert out[dip].mean() - out[~dip].mean() < -0.45
+    with pytest.raises(ValueError, match="not above twice the cadence"):
+        NotchFilter(period=0.03).fit_transform(roll[None, :])
 
 
 def test_outlier_clipper_is_one_sided_by_default():
