@@ -420,7 +420,7 @@ class RotationFilter(OneToOneFeatureMixin, _CurveTransformer):
         out = np.empty_like(X)
         # The basis is [envelope, wave_k * envelope]: its normal equations come
         # from batched products with the fixed envelope, not one least-squares
-        # call per curve (ten times slower).
+        # call per curve (three times slower).
         for start in range(0, len(X), 256):
             y = X[start : start + 256]
             n = len(y)
