@@ -421,18 +421,21 @@ class RotationFilter(OneToOneFeatureMixin, _CurveTransformer):
         # The basis is [envelope, wave_k * envelope]: its normal equations come
         # from batched products with the fixed envelope, not one least-squares
         # call per curve (three times slower).
-        for start in range(0, len(X), 256):
-            y = X[start : start + 256]
+        n_waves = 2 * self.n_harmonics
+        # The wave products take n_waves**2 rows per curve: about 100 MB a chunk.
+        chunk = max(1, 4096 // n_waves**2)
+        for start in range(0, len(X), chunk):
+            rows = slice(start, start + chunk)
+            y = X[rows]
             n = len(y)
             # Harmonics as powers of the fundamental's complex exponential:
             # one exp per point, not a sine and a cosine per harmonic.
-            turn = np.exp(2j * np.pi * frequencies[start : start + 256, None] * time)
+            turn = np.exp(2j * np.pi * frequencies[rows, None] * time)
             rotations = [turn]
             for _ in range(self.n_harmonics - 1):
                 rotations.append(rotations[-1] * turn)
             rotations = np.stack(rotations, axis=1)
             waves = np.concatenate([rotations.imag, rotations.real], axis=1)
-            n_waves = waves.shape[1]
             size = n_env * (1 + n_waves)
             gram = np.empty((n, size, size))
             gram[:, :n_env, :n_env] = envelope.T @ envelope
@@ -460,7 +463,7 @@ class RotationFilter(OneToOneFeatureMixin, _CurveTransformer):
             fit = coef[:, :n_env] @ envelope.T + np.einsum(
                 "nkt,nkt->nt", waves, amplitudes
             )
-            out[start : start + 256] = y - fit
+            out[rows] = y - fit
         return out
 
 
