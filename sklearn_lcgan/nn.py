@@ -79,6 +79,40 @@ def band_interpolation(n_freq: int, n_single: int = 64, n_log: int = 48):
     return torch.tensor(weights, dtype=torch.float32)
 
 
+def filtered_noise(gain_layer, hidden, white, band_to_bin, fft_length):
+    """White noise through a filter of a gain per frequency band for each curve.
+
+    The log gains at :func:`band_interpolation`'s knots come from
+    ``gain_layer(hidden)``; the FFT runs in float32 (there is no bfloat16 FFT)
+    over ``fft_length`` points, and the result is cut to ``white``'s length.
+
+    Parameters
+    ----------
+    gain_layer : torch.nn.Module
+        Maps ``hidden`` to one log gain per knot.
+    hidden : torch.Tensor of shape (batch, n_hidden)
+        The generator's features.
+    white : torch.Tensor of shape (batch, n_points)
+        Standard normal noise.
+    band_to_bin : torch.Tensor of shape (n_knots, fft_length // 2 + 1)
+        :func:`band_interpolation`'s weights.
+    fft_length : int
+        At least ``n_points``; a length that FFTs fast.
+
+    Returns
+    -------
+    noise : torch.Tensor of shape (batch, n_points)
+        Float32 noise with each curve's power spectrum.
+    """
+    with torch.autocast(hidden.device.type, enabled=False):
+        gain = torch.exp(gain_layer(hidden.float()) @ band_to_bin)
+        spectrum = torch.fft.rfft(white.float(), n=fft_length, norm="ortho")
+        # Real times complex as two real products: five times faster here.
+        spectrum = torch.view_as_complex(torch.view_as_real(spectrum) * gain[..., None])
+        noise = torch.fft.irfft(spectrum, n=fft_length, norm="ortho")
+    return noise[:, : white.shape[1]]
+
+
 class LogPowerBands(nn.Module):
     """Log power spectrum of each curve, averaged in frequency bands.
 
@@ -296,6 +330,9 @@ class FCGenerator(nn.Module):
         that the generator sets for each curve; needs ``noise_head``.
     """
 
+    # Standard normal draws it takes beyond the latent vector (see ComponentGenerator).
+    n_random = 0
+
     def __init__(
         self,
         n_points,
@@ -346,21 +383,141 @@ class FCGenerator(nn.Module):
         if white is None:
             white = torch.randn_like(curves)
         if self.noise_gain is not None:
-            return curves + self._filter(hidden, white).to(curves.dtype)
+            noise = filtered_noise(
+                self.noise_gain, hidden, white, self.band_to_bin, self.fft_length
+            )
+            return curves + noise.to(curves.dtype)
         amplitude = nn.functional.softplus(self.noise_scale(hidden))
         return torch.addcmul(curves, amplitude, white)  # one pass, not two
 
-    def _filter(self, hidden, white):
-        """White noise through each curve's filter (float32: no bfloat16 FFT)."""
-        with torch.autocast(hidden.device.type, enabled=False):
-            gain = torch.exp(self.noise_gain(hidden.float()) @ self.band_to_bin)
-            spectrum = torch.fft.rfft(white.float(), n=self.fft_length, norm="ortho")
-            # Real times complex as two real products: five times faster here.
-            spectrum = torch.view_as_complex(
-                torch.view_as_real(spectrum) * gain[..., None]
-            )
-            noise = torch.fft.irfft(spectrum, n=self.fft_length, norm="ortho")
-        return noise[:, : self.n_points]
+
+def _log_uniform(u, bounds):
+    """Uniform draws ``u`` in [0, 1] mapped log-uniformly onto ``bounds``."""
+    low, high = bounds
+    return low * (high / low) ** u
+
+
+class ComponentGenerator(nn.Module):
+    """A light curve built from a star's parts, whose sizes a network sets.
+
+    DDSP's idea (Engel et al. 2020) for light curves: instead of setting
+    every point, the network sets the parameters of a synthesiser whose parts
+    are the ones astronomers fit to stars:
+
+    - rotation: a sinusoid and its first harmonic, each of its own size,
+      modulated by a slow sinusoidal envelope of learnt depth (spots evolve);
+    - drift: Legendre polynomials of degree 1 to 3;
+    - filtered noise (:func:`filtered_noise`): granulation, pointing
+      systematics and photon noise, with a gain per frequency band;
+    - spikes: single-cadence outliers such as cosmic-ray hits.
+
+    What a star does not choose is drawn, not learnt: the rotation and
+    envelope frequencies (log-uniform in ``cycles`` and ``envelope_cycles``),
+    the three phases, the drift's Gaussian coefficients (the network sets
+    their scale) and the spikes' positions. So no sample has a pattern at a
+    fixed time, which a dense generator's last layer gives all its samples
+    alike. The network sees the drawn frequencies, so a size may depend on
+    them. The draws come from ``n_random`` standard normal columns appended
+    to the latent vector.
+
+    Parameters
+    ----------
+    n_points : int
+        Length of the generated curves.
+    latent_dim : int, default=100
+        Size of the noise vector the network reads.
+    hidden_sizes : tuple of int, default=(256, 256)
+        Widths of the network's hidden layers.
+    n_classes : int, default=0
+        Number of classes to condition on; 0 for an unconditional generator.
+    cycles : (float, float), default=(0.5, 150.0)
+        Range of the rotation frequency in cycles over the curve (periods of
+        0.43 to 130 days over a 65-day K2 campaign).
+    envelope_cycles : (float, float), default=(0.3, 3.0)
+        Range of the envelope's frequency in cycles over the curve.
+    max_envelope_depth : float, default=0.5
+        Largest relative change of the rotation's amplitude.
+    n_spikes : int, default=3
+        Spikes per curve; the network sets their heights, and can make them
+        vanish.
+    """
+
+    def __init__(
+        self,
+        n_points,
+        latent_dim=100,
+        hidden_sizes=(256, 256),
+        n_classes=0,
+        cycles=(0.5, 150.0),
+        envelope_cycles=(0.3, 3.0),
+        max_envelope_depth=0.5,
+        n_spikes=3,
+    ):
+        super().__init__()
+        self.n_points = n_points
+        self.latent_dim = latent_dim
+        self.cycles = cycles
+        self.envelope_cycles = envelope_cycles
+        self.max_envelope_depth = max_envelope_depth
+        # Two frequencies, three phases, three drift coefficients, spike places.
+        self.n_random = 8 + n_spikes
+        self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
+        sizes = (latent_dim * (2 if n_classes else 1) + 2, *hidden_sizes)
+        layers = []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+            layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2)]
+        self.body = nn.Sequential(*layers)
+        self.rotation = nn.Linear(sizes[-1], 3)  # two amplitudes, envelope depth
+        self.drift = nn.Linear(sizes[-1], 3)
+        self.spikes = nn.Linear(sizes[-1], n_spikes)
+        # Spikes start three noise levels high: big enough for the critic to see.
+        nn.init.constant_(self.spikes.bias, np.log(3.0))
+        self.fft_length = next_fast_len(n_points, real=True)
+        spread = band_interpolation(self.fft_length // 2 + 1)
+        self.register_buffer("band_to_bin", spread, persistent=False)
+        self.noise_gain = nn.Linear(sizes[-1], len(spread))
+        nn.init.zeros_(self.noise_gain.weight)
+        nn.init.constant_(self.noise_gain.bias, np.log(0.5))
+        time = torch.linspace(0.0, 1.0, n_points)
+        x = 2.0 * time - 1.0
+        legendre = torch.stack([x, 0.5 * (3 * x**2 - 1), 0.5 * (5 * x**3 - 3 * x)])
+        self.register_buffer("time", time, persistent=False)
+        self.register_buffer("legendre", legendre, persistent=False)
+
+    def forward(self, z, labels=None, white=None):
+        """Curves from ``z`` (``latent_dim + n_random`` columns); ``white`` is
+        the standard normal noise to filter (drawn from torch's generator if None)."""
+        latent, drawn = z[:, : self.latent_dim], z[:, self.latent_dim :]
+        uniform = torch.special.ndtr(drawn)
+        if self.embedding is not None:
+            latent = torch.cat([latent, self.embedding(labels)], dim=1)
+        hidden = self.body(torch.cat([latent, drawn[:, :2]], dim=1))
+        turn = 2 * np.pi * _log_uniform(uniform[:, :1], self.cycles)
+        envelope_turn = 2 * np.pi * _log_uniform(uniform[:, 1:2], self.envelope_cycles)
+        phase = 2 * np.pi * uniform[:, 2:5]
+        sizes = self.rotation(hidden)
+        first = nn.functional.softplus(sizes[:, :1])
+        # The harmonic starts smaller than the fundamental, as in most stars.
+        second = nn.functional.softplus(sizes[:, 1:2] - 1.0)
+        depth = self.max_envelope_depth * torch.sigmoid(sizes[:, 2:3])
+        time = self.time
+        wave = first * torch.sin(torch.addcmul(phase[:, :1], turn, time))
+        wave = torch.addcmul(
+            wave, second, torch.sin(torch.addcmul(phase[:, 1:2], 2 * turn, time))
+        )
+        envelope = torch.sin(torch.addcmul(phase[:, 2:3], envelope_turn, time))
+        curves = wave + wave * depth * envelope
+        coefficients = nn.functional.softplus(self.drift(hidden)) * drawn[:, 5:8]
+        curves = torch.addmm(curves, coefficients, self.legendre.to(curves.dtype))
+        places = (uniform[:, 8:] * self.n_points).long().clamp_max(self.n_points - 1)
+        heights = torch.exp(self.spikes(hidden).clamp(max=6.0))
+        curves = curves.scatter_add(1, places, heights.to(curves.dtype))
+        if white is None:
+            white = torch.randn(len(z), self.n_points, device=z.device)
+        noise = filtered_noise(
+            self.noise_gain, hidden, white, self.band_to_bin, self.fft_length
+        )
+        return curves + noise.to(curves.dtype)
 
 
 class PatchLSTMCritic(nn.Module):
@@ -390,6 +547,10 @@ class PatchLSTMCritic(nn.Module):
         Curves judged together (PacGAN, Lin et al. 2018): each step holds the
         same patch of ``pack`` curves and one score is given per pack. A batch
         whose length is not a multiple of ``pack`` loses its last curves.
+    spectrum_points : int or None, default=None
+        If set, the length of the curves, and the head also reads each pack's
+        log power spectra (:class:`LogPowerBands`) through two dense layers:
+        the noise colour that LSTMs over patches barely see.
     """
 
     def __init__(
@@ -400,6 +561,7 @@ class PatchLSTMCritic(nn.Module):
         n_classes=0,
         minibatch_std=True,
         pack=1,
+        spectrum_points=None,
     ):
         super().__init__()
         self.patch_size = patch_size
@@ -416,7 +578,18 @@ class PatchLSTMCritic(nn.Module):
         )
         self.dropout = nn.Dropout(dropout)
         self.minibatch_std = minibatch_std
-        self.head = nn.Linear(2 * sizes[-1] + int(minibatch_std), 1)
+        self.bands = self.spectrum = None
+        n_spectrum = 0
+        if spectrum_points is not None:
+            self.bands = LogPowerBands(spectrum_points)
+            n_spectrum = width
+            self.spectrum = nn.Sequential(
+                nn.Linear(self.bands.average.shape[1] * pack, width),
+                nn.LeakyReLU(0.2),
+                nn.Linear(width, width),
+                nn.LeakyReLU(0.2),
+            )
+        self.head = nn.Linear(2 * sizes[-1] + int(minibatch_std) + n_spectrum, 1)
 
     def forward(self, X, labels=None):
         n_packs = len(X) // self.pack
@@ -440,4 +613,7 @@ class PatchLSTMCritic(nn.Module):
             # it punishes a generator that collapses to one curve.
             spread = pooled.std(dim=0, unbiased=False).mean()
             pooled = torch.cat([pooled, spread.expand(len(pooled), 1)], dim=1)
+        if self.spectrum is not None:
+            spectra = self.spectrum(self.bands(X).reshape(n_packs, -1))
+            pooled = torch.cat([pooled, spectra], dim=1)
         return self.head(pooled).squeeze(1)

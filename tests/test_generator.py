@@ -38,7 +38,16 @@ def conditional_gan(curves):
 
 # -- sklearn's checks for fit, our own for sample ---------------------------------
 @parametrize_with_checks(
-    [TransitCurveGenerator(max_epochs=2, random_state=0, **TINY)],
+    [
+        TransitCurveGenerator(max_epochs=2, random_state=0, **TINY),
+        TransitCurveGenerator(
+            max_epochs=2,
+            synthesis="components",
+            critic_spectrum=True,
+            random_state=0,
+            **TINY,
+        ),
+    ],
     expected_failed_checks=lambda est: {},
 )
 def test_sklearn_compatible_generator(estimator, check):
@@ -355,3 +364,103 @@ def test_metrics_reject_mismatched_sets(real_sets):
         mmd(A, A[:, :100])
     with pytest.raises(ValueError, match="at least 10 curves"):
         discriminative_score(A[:5], A[:5])
+
+
+def _silent_components(generator):
+    """Zero every part of a ComponentGenerator (noise, spikes, drift, rotation)."""
+    import torch
+
+    with torch.no_grad():
+        for layer in (
+            generator.rotation,
+            generator.drift,
+            generator.spikes,
+            generator.noise_gain,
+        ):
+            layer.weight.zero_()
+            layer.bias.fill_(-30.0)
+
+
+def test_component_generator_rotates_at_the_drawn_period():
+    import torch
+
+    from sklearn_lcgan.nn import ComponentGenerator
+
+    torch.manual_seed(0)
+    generator = ComponentGenerator(400, latent_dim=4, hidden_sizes=(8,), n_spikes=2)
+    assert generator.n_random == 10
+    _silent_components(generator)
+    with torch.no_grad():
+        generator.rotation.bias[0] = 5.0  # the fundamental alone, no envelope
+        z = torch.randn(6, 4 + generator.n_random)
+        curves = generator(z).numpy()
+    u = torch.special.ndtr(z[:, 4]).numpy()
+    cycles = 0.5 * 300.0**u  # log-uniform in (0.5, 150) cycles over the curve
+    # The sine of amplitude softplus(5) at the drawn frequency: its FFT peaks there.
+    peak = np.abs(np.fft.rfft(curves, axis=1)).argmax(axis=1)
+    mask = cycles > 2  # a sine of less than two cycles leaks to bin 0 or 1
+    assert mask.any()
+    np.testing.assert_allclose(peak[mask], cycles[mask], atol=1.0)
+    assert np.abs(curves).max() <= 5.01
+
+
+def test_component_generator_spikes_and_no_pattern_at_fixed_times():
+    import torch
+
+    from sklearn_lcgan.nn import ComponentGenerator, FCGenerator
+
+    torch.manual_seed(0)
+    generator = ComponentGenerator(300, latent_dim=4, hidden_sizes=(8,), n_spikes=3)
+    _silent_components(generator)
+    with torch.no_grad():
+        generator.spikes.bias.fill_(np.log(7.0))
+        spiky = generator(torch.randn(5, 4 + generator.n_random)).numpy()
+    assert ((spiky > 1.0).sum(axis=1) <= 3).all() and (spiky > 1.0).any()
+    heights = spiky[spiky > 1.0] / 7.0  # two spikes may share a point
+    np.testing.assert_allclose(heights, np.round(heights), atol=1e-3)
+
+    # An untrained network of each kind: the mean over many samples at each
+    # time, in units of their spread, is what they share at fixed times.
+    def shared(generator, n_random):
+        with torch.no_grad():
+            curves = generator(torch.randn(4000, 4 + n_random)).numpy()
+        return (curves.mean(axis=0) / curves.std(axis=0)).std()
+
+    torch.manual_seed(1)
+    components = ComponentGenerator(300, latent_dim=4, hidden_sizes=(8,))
+    dense = FCGenerator(300, latent_dim=4, hidden_sizes=(8,), upsample=8)
+    assert shared(components, components.n_random) < 0.03  # 1/sqrt(4000) is 0.016
+    assert shared(dense, 0) > 0.1
+
+
+def test_spectrum_critic_reads_the_power_spectrum(curves):
+    import torch
+
+    from sklearn_lcgan.nn import PatchLSTMCritic
+
+    torch.manual_seed(0)
+    # 40 points FFT without padding, so a circular shift keeps the spectrum.
+    critic = PatchLSTMCritic(8, (4,), minibatch_std=False, pack=2, spectrum_points=40)
+    with torch.no_grad():
+        critic.head.weight[:, :8] = 0.0  # silence the LSTMs: spectra alone
+        X = torch.randn(4, 40)
+        scores = critic(X)
+        shifted = critic(torch.roll(X, 7, dims=1))
+        smoothed = critic(torch.cumsum(X, dim=1))  # the same curves, red
+    assert scores.shape == (2,)
+    np.testing.assert_allclose(shifted, scores, rtol=1e-4, atol=1e-5)
+    assert (smoothed - scores).abs().min() > 1e-3
+    X, y = curves
+    gan = TransitCurveGenerator(
+        max_epochs=1,
+        synthesis="components",
+        critic_spectrum=True,
+        spectral_weight=10.0,
+        random_state=0,
+        **TINY,
+    ).fit(X, y)
+    samples, labels = gan.sample(6, y=[0, 1, 0, 1, 0, 1], random_state=0)
+    assert samples.shape == (6, 512) and np.isfinite(samples).all()
+    np.testing.assert_array_equal(samples, gan.sample(6, y=labels, random_state=0)[0])
+    gan.set_params(sample_precision="bfloat16")
+    assert np.isfinite(gan.sample(6, y=labels, random_state=0)[0]).all()

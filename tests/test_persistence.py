@@ -154,6 +154,25 @@ def test_coloured_noise_generator_round_trips(kepler_like, tmp_path):
     assert loaded.history_[0]["spectral_mmd"] == gan.history_[0]["spectral_mmd"]
 
 
+def test_component_generator_round_trips(kepler_like, tmp_path):
+    X, y, _ = kepler_like
+    gan = TransitCurveGenerator(
+        latent_dim=8,
+        synthesis="components",
+        generator_hidden=(16,),
+        critic_hidden=(8,),
+        critic_spectrum=True,
+        max_epochs=1,
+        random_state=0,
+    ).fit(X, y)
+    save_model(gan, tmp_path / "components.lcgan")
+    loaded = load_model(tmp_path / "components.lcgan")
+    for a, b in zip(
+        loaded.sample(4, random_state=0), gan.sample(4, random_state=0), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_unfitted_estimators_and_special_parameters_round_trip(tmp_path, kepler_like):
     X, y, _ = kepler_like
     injector = TransitInjector(
