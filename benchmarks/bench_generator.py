@@ -5,8 +5,11 @@ configuration, the default with an unpacked critic (``pack=1``, the default
 until the critic judged packs of curves), the prototype's configuration, the
 prototype's critic with the default generator, the default with coloured noise
 and the spectral loss (``coloured_noise=True, spectral_weight=100``; its
-multiply-add count leaves out the filter's FFTs), and two references (white noise
-of matched variance; held-out real curves, the best possible): discriminative
+multiply-add count leaves out the filter's FFTs), the component synthesiser
+(``synthesis="components"`` with a (256, 256) network, the critic's spectrum
+branch and the spectral loss; its count leaves out the synthesis), and two
+references (white noise of matched variance; held-out real curves, the best
+possible): discriminative
 score, MMD, PSD distance, Box Least Squares recovery of the periods injected
 into planet samples, seconds per epoch and samples per second.
 
@@ -22,7 +25,8 @@ line gives the ceiling the CPU puts on float32 sampling: the generator's
 multiply-adds per curve at the rate a large float32 matrix product reaches on
 this machine.
 
-Run: python benchmarks/bench_generator.py [n_train] [max_epochs]
+Run: python benchmarks/bench_generator.py [n_train] [max_epochs] [config ...]
+(naming configurations, for example ``5000 30 components``, runs only those).
 """
 
 import sys
@@ -81,7 +85,7 @@ def samples_per_second(gan, n):
     return n / best
 
 
-def main(n_train=5000, max_epochs=30):
+def main(n_train=5000, max_epochs=30, only=()):
     torch.set_num_threads(2)
     X, _ = make_kepler_like(n_train, planet_fraction=0.0, random_state=1)
     X_real, _ = make_kepler_like(2 * N_EVAL, planet_fraction=0.0, random_state=2)
@@ -129,6 +133,14 @@ def main(n_train=5000, max_epochs=30):
         "coloured_noise": True,
         "spectral_weight": 100.0,
     }
+    configs["components"] = {
+        "synthesis": "components",
+        "generator_hidden": (256, 256),
+        "critic_spectrum": True,
+        "spectral_weight": 100.0,
+    }
+    if only:
+        configs = {name: configs[name] for name in only}
     for name, params in configs.items():
         gan = TransitCurveGenerator(
             max_epochs=max_epochs, transit_injector=injector, random_state=0, **params
@@ -159,4 +171,5 @@ def main(n_train=5000, max_epochs=30):
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:]))
+    numbers, names = sys.argv[1:3], sys.argv[3:]
+    main(*(int(a) for a in numbers), only=names)
