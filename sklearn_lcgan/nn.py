@@ -79,6 +79,21 @@ def band_interpolation(n_freq: int, n_single: int = 64, n_log: int = 48):
     return torch.tensor(weights, dtype=torch.float32)
 
 
+def _add_noise_filter(module, n_points, n_hidden):
+    """Give a generator what :func:`filtered_noise` needs.
+
+    ``fft_length``, the ``band_to_bin`` buffer and the ``noise_gain`` layer,
+    which starts flat: white noise of half the training curves' scatter.
+    """
+    # An FFT length of small primes: 3197 = 23 x 139 ran four times slower.
+    module.fft_length = next_fast_len(n_points, real=True)
+    spread = band_interpolation(module.fft_length // 2 + 1)
+    module.register_buffer("band_to_bin", spread, persistent=False)
+    module.noise_gain = nn.Linear(n_hidden, len(spread))
+    nn.init.zeros_(module.noise_gain.weight)
+    nn.init.constant_(module.noise_gain.bias, np.log(0.5))
+
+
 def filtered_noise(gain_layer, hidden, white, band_to_bin, fft_length):
     """White noise through a filter of a gain per frequency band for each curve.
 
@@ -356,14 +371,7 @@ class FCGenerator(nn.Module):
         self.out = nn.Linear(sizes[-1], self.n_knots)
         self.noise_scale = self.noise_gain = None
         if noise_head and coloured_noise:
-            # An FFT length of small primes: 3197 = 23 x 139 ran four times slower.
-            self.fft_length = next_fast_len(n_points, real=True)
-            spread = band_interpolation(self.fft_length // 2 + 1)
-            self.register_buffer("band_to_bin", spread, persistent=False)
-            self.noise_gain = nn.Linear(sizes[-1], len(spread))
-            # Start as the plain noise head does: flat, white noise.
-            nn.init.zeros_(self.noise_gain.weight)
-            nn.init.constant_(self.noise_gain.bias, np.log(0.5))
+            _add_noise_filter(self, n_points, sizes[-1])
         elif noise_head:
             self.noise_scale = nn.Linear(sizes[-1], 1)
 
@@ -472,12 +480,7 @@ class ComponentGenerator(nn.Module):
         self.spikes = nn.Linear(sizes[-1], n_spikes)
         # Spikes start three noise levels high: big enough for the critic to see.
         nn.init.constant_(self.spikes.bias, np.log(3.0))
-        self.fft_length = next_fast_len(n_points, real=True)
-        spread = band_interpolation(self.fft_length // 2 + 1)
-        self.register_buffer("band_to_bin", spread, persistent=False)
-        self.noise_gain = nn.Linear(sizes[-1], len(spread))
-        nn.init.zeros_(self.noise_gain.weight)
-        nn.init.constant_(self.noise_gain.bias, np.log(0.5))
+        _add_noise_filter(self, n_points, sizes[-1])
         time = torch.linspace(0.0, 1.0, n_points)
         x = 2.0 * time - 1.0
         legendre = torch.stack([x, 0.5 * (3 * x**2 - 1), 0.5 * (5 * x**3 - 3 * x)])

@@ -266,16 +266,21 @@ def test_spectral_loss_brings_the_noise_colour_closer(curves):
     assert distance[1] < distance[0] - 0.05
 
 
-def test_coloured_noise_conditional_samples_and_bad_settings(curves):
-    X, y = curves
-    gan = TransitCurveGenerator(
-        max_epochs=1, coloured_noise=True, spectral_weight=10.0, random_state=0, **TINY
-    ).fit(X, y)
+def _check_conditional_sampling(gan):
+    """Chosen classes, repeatable seeds and finite bfloat16 samples."""
     samples, labels = gan.sample(6, y=[0, 1, 0, 1, 0, 1], random_state=0)
     assert samples.shape == (6, 512) and np.isfinite(samples).all()
     np.testing.assert_array_equal(samples, gan.sample(6, y=labels, random_state=0)[0])
     gan.set_params(sample_precision="bfloat16")
     assert np.isfinite(gan.sample(6, y=labels, random_state=0)[0]).all()
+
+
+def test_coloured_noise_conditional_samples_and_bad_settings(curves):
+    X, y = curves
+    gan = TransitCurveGenerator(
+        max_epochs=1, coloured_noise=True, spectral_weight=10.0, random_state=0, **TINY
+    ).fit(X, y)
+    _check_conditional_sampling(gan)
     with pytest.raises(ValueError, match="set noise_head=True or coloured_noise"):
         TransitCurveGenerator(coloured_noise=True, noise_head=False, **TINY).fit(X)
 
@@ -459,8 +464,4 @@ def test_spectrum_critic_reads_the_power_spectrum(curves):
         random_state=0,
         **TINY,
     ).fit(X, y)
-    samples, labels = gan.sample(6, y=[0, 1, 0, 1, 0, 1], random_state=0)
-    assert samples.shape == (6, 512) and np.isfinite(samples).all()
-    np.testing.assert_array_equal(samples, gan.sample(6, y=labels, random_state=0)[0])
-    gan.set_params(sample_precision="bfloat16")
-    assert np.isfinite(gan.sample(6, y=labels, random_state=0)[0]).all()
+    _check_conditional_sampling(gan)
