@@ -497,9 +497,10 @@ class TransitCurveGenerator(BaseEstimator):
             )
             self._save_checkpoint()
 
-    def _noise(self, n, device):
+    def _noise(self, n, device, generator=None):
+        """Latent vectors plus the generator's own random draws."""
         width = self.latent_dim + self.generator_.n_random
-        return torch.randn(n, width, device=device)
+        return torch.randn(n, width, generator=generator, device=device)
 
     def _critic_step(self, real, labels):
         fake = self.generator_(self._noise(len(real), real.device), labels).detach()
@@ -666,12 +667,7 @@ class TransitCurveGenerator(BaseEstimator):
             scales = self.scales_.astype(np.float32)
             for start in range(0, n_samples, 2048):
                 stop = min(start + 2048, n_samples)
-                z = torch.randn(
-                    stop - start,
-                    self.latent_dim + self.generator_.n_random,
-                    generator=gen,
-                    device=device,
-                )
+                z = self._noise(stop - start, device, generator=gen)
                 code = None
                 if self.classes_ is not None:
                     code = torch.from_numpy(codes[start:stop]).to(device)

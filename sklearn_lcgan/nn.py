@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from numpy.polynomial.legendre import legvander
 from scipy.fft import next_fast_len
 from torch import nn
 
@@ -77,6 +78,14 @@ def band_interpolation(n_freq: int, n_single: int = 64, n_log: int = 48):
     weights[left + 1, bins] += t
     weights[0, 0] = 1.0
     return torch.tensor(weights, dtype=torch.float32)
+
+
+def _leaky_stack(sizes):
+    """Dense layers of the given widths, each followed by LeakyReLU(0.2)."""
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2)]
+    return nn.Sequential(*layers)
 
 
 def _add_noise_filter(module, n_points, n_hidden):
@@ -364,10 +373,7 @@ class FCGenerator(nn.Module):
         self.n_knots = min(n_points, -(-(n_points - 1) // upsample) + 1)
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
         sizes = (latent_dim * (2 if n_classes else 1), *hidden_sizes)
-        layers = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-            layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2)]
-        self.body = nn.Sequential(*layers)
+        self.body = _leaky_stack(sizes)
         self.out = nn.Linear(sizes[-1], self.n_knots)
         self.noise_scale = self.noise_gain = None
         if noise_head and coloured_noise:
@@ -471,21 +477,21 @@ class ComponentGenerator(nn.Module):
         self.n_random = 8 + n_spikes
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
         sizes = (latent_dim * (2 if n_classes else 1) + 2, *hidden_sizes)
-        layers = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-            layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2)]
-        self.body = nn.Sequential(*layers)
+        self.body = _leaky_stack(sizes)
         self.rotation = nn.Linear(sizes[-1], 3)  # two amplitudes, envelope depth
         self.drift = nn.Linear(sizes[-1], 3)
         self.spikes = nn.Linear(sizes[-1], n_spikes)
         # Spikes start three noise levels high: big enough for the critic to see.
         nn.init.constant_(self.spikes.bias, np.log(3.0))
         _add_noise_filter(self, n_points, sizes[-1])
-        time = torch.linspace(0.0, 1.0, n_points)
-        x = 2.0 * time - 1.0
-        legendre = torch.stack([x, 0.5 * (3 * x**2 - 1), 0.5 * (5 * x**3 - 3 * x)])
-        self.register_buffer("time", time, persistent=False)
-        self.register_buffer("legendre", legendre, persistent=False)
+        self.register_buffer(
+            "time", torch.linspace(0.0, 1.0, n_points), persistent=False
+        )
+        # Legendre polynomials of degree 1 to 3 over the curve.
+        legendre = legvander(np.linspace(-1.0, 1.0, n_points), 3)[:, 1:].T
+        self.register_buffer(
+            "legendre", torch.tensor(legendre, dtype=torch.float32), persistent=False
+        )
 
     def forward(self, z, labels=None, white=None):
         """Curves from ``z`` (``latent_dim + n_random`` columns); ``white`` is
