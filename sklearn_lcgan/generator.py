@@ -673,7 +673,10 @@ class TransitCurveGenerator(BaseEstimator):
                     code = torch.from_numpy(codes[start:stop]).to(device)
                 rows = source[start:stop]
                 white = torch.randn(
-                    stop - start, self.n_features_in_, generator=gen, device=device
+                    stop - start,
+                    *self.generator_.white_shape,
+                    generator=gen,
+                    device=device,
                 )
                 curves = torch.addcmul(
                     torch.as_tensor(levels[rows, None], device=device),

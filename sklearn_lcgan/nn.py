@@ -6,9 +6,11 @@ and reshapes it to a sequence itself.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
-from numpy.polynomial.legendre import legvander
+from numpy.polynomial.legendre import legder, legval
 from scipy.fft import next_fast_len
 from torch import nn
 
@@ -91,24 +93,26 @@ def _leaky_stack(sizes):
 def _add_noise_filter(module, n_points, n_hidden):
     """Give a generator what :func:`filtered_noise` needs.
 
-    ``fft_length``, the ``band_to_bin`` buffer and the ``noise_gain`` layer,
-    which starts flat: white noise of half the training curves' scatter.
+    ``fft_length``, the ``band_to_bin`` buffer, the ``noise_gain`` layer,
+    which starts flat: white noise of half the training curves' scatter, and
+    ``white_shape``, the shape of one curve's draws: its noise's spectrum.
     """
     # An FFT length of small primes: 3197 = 23 x 139 ran four times slower.
     module.fft_length = next_fast_len(n_points, real=True)
     spread = band_interpolation(module.fft_length // 2 + 1)
     module.register_buffer("band_to_bin", spread, persistent=False)
     module.noise_gain = nn.Linear(n_hidden, len(spread))
+    module.white_shape = (module.fft_length // 2 + 1, 2)
     nn.init.zeros_(module.noise_gain.weight)
     nn.init.constant_(module.noise_gain.bias, np.log(0.5))
 
 
-def filtered_noise(gain_layer, hidden, white, band_to_bin, fft_length):
+def filtered_noise(gain_layer, hidden, white, band_to_bin, fft_length, n_points):
     """White noise through a filter of a gain per frequency band for each curve.
 
     The log gains at :func:`band_interpolation`'s knots come from
     ``gain_layer(hidden)``; the FFT runs in float32 (there is no bfloat16 FFT)
-    over ``fft_length`` points, and the result is cut to ``white``'s length.
+    over ``fft_length`` points, and the result is cut to ``n_points``.
 
     Parameters
     ----------
@@ -116,12 +120,16 @@ def filtered_noise(gain_layer, hidden, white, band_to_bin, fft_length):
         Maps ``hidden`` to one log gain per knot.
     hidden : torch.Tensor of shape (batch, n_hidden)
         The generator's features.
-    white : torch.Tensor of shape (batch, n_points)
-        Standard normal noise.
-    band_to_bin : torch.Tensor of shape (n_knots, fft_length // 2 + 1)
+    white : torch.Tensor of shape (batch, n_bins, 2)
+        Standard normal draws for the real and imaginary parts of the white
+        noise's spectrum, ``n_bins = fft_length // 2 + 1``: drawing the
+        spectrum saves a forward FFT.
+    band_to_bin : torch.Tensor of shape (n_knots, n_bins)
         :func:`band_interpolation`'s weights.
     fft_length : int
         At least ``n_points``; a length that FFTs fast.
+    n_points : int
+        Length of the noise.
 
     Returns
     -------
@@ -130,11 +138,18 @@ def filtered_noise(gain_layer, hidden, white, band_to_bin, fft_length):
     """
     with torch.autocast(hidden.device.type, enabled=False):
         gain = torch.exp(gain_layer(hidden.float()) @ band_to_bin)
-        spectrum = torch.fft.rfft(white.float(), n=fft_length, norm="ortho")
-        # Real times complex as two real products: five times faster here.
-        spectrum = torch.view_as_complex(torch.view_as_real(spectrum) * gain[..., None])
-        noise = torch.fft.irfft(spectrum, n=fft_length, norm="ortho")
-    return noise[:, : white.shape[1]]
+        # The spectrum of unit white noise has parts of variance 1/2, but the
+        # inverse FFT takes only the real part at zero frequency (and at
+        # Nyquist), which must carry the whole variance.
+        scale = torch.full_like(gain[0], np.sqrt(0.5))
+        scale[0] = 1.0
+        if fft_length % 2 == 0:
+            scale[-1] = 1.0
+        parts = white.float() * (gain * scale)[..., None]
+        noise = torch.fft.irfft(
+            torch.view_as_complex(parts), n=fft_length, norm="ortho"
+        )
+    return noise[:, :n_points]
 
 
 class LogPowerBands(nn.Module):
@@ -369,6 +384,9 @@ class FCGenerator(nn.Module):
     ):
         super().__init__()
         self.n_points = n_points
+        # The shape of one curve's standard normal noise (``white``): in
+        # time, or as its spectrum for the noise filter.
+        self.white_shape = (n_points,)
         # Knots at both ends and about every `upsample` points in between.
         self.n_knots = min(n_points, -(-(n_points - 1) // upsample) + 1)
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
@@ -395,14 +413,23 @@ class FCGenerator(nn.Module):
         if self.noise_scale is None and self.noise_gain is None:
             return curves
         if white is None:
-            white = torch.randn_like(curves)
+            white = torch.randn(len(z), *self.white_shape, device=z.device)
         if self.noise_gain is not None:
             noise = filtered_noise(
-                self.noise_gain, hidden, white, self.band_to_bin, self.fft_length
+                self.noise_gain,
+                hidden,
+                white,
+                self.band_to_bin,
+                self.fft_length,
+                self.n_points,
             )
             return curves + noise.to(curves.dtype)
         amplitude = nn.functional.softplus(self.noise_scale(hidden))
         return torch.addcmul(curves, amplitude, white)  # one pass, not two
+
+
+# Points per block of ComponentGenerator's separable synthesis.
+_BLOCK = 64
 
 
 def _log_uniform(u, bounds):
@@ -484,18 +511,36 @@ class ComponentGenerator(nn.Module):
         # Spikes start three noise levels high: big enough for the critic to see.
         nn.init.constant_(self.spikes.bias, np.log(3.0))
         _add_noise_filter(self, n_points, sizes[-1])
-        self.register_buffer(
-            "time", torch.linspace(0.0, 1.0, n_points), persistent=False
+        # The smooth parts are built block by block (see _smooth): the time
+        # at each block's start and within a block, in units of the curve.
+        n_blocks = -(-n_points // _BLOCK)
+        step = 1.0 / max(n_points - 1, 1)
+        start = np.arange(n_blocks) * _BLOCK * step
+        offset = np.arange(_BLOCK) * step
+        # Taylor coefficients of the Legendre polynomials of degree 1 to 3
+        # (over x = 2 t - 1) at each block's start: shape (4, 3, n_blocks).
+        basis = np.eye(4)[:, 1:]
+        taylor = np.stack(
+            [
+                legval(2 * start - 1, legder(basis, order, scl=2.0))
+                / math.factorial(order)
+                for order in range(4)
+            ]
         )
-        # Legendre polynomials of degree 1 to 3 over the curve.
-        legendre = legvander(np.linspace(-1.0, 1.0, n_points), 3)[:, 1:].T
-        self.register_buffer(
-            "legendre", torch.tensor(legendre, dtype=torch.float32), persistent=False
-        )
+        for name, value in [
+            ("block_start", start),
+            ("block_offset", offset),
+            ("drift_taylor", taylor),
+            ("offset_powers", offset ** np.arange(4)[:, None]),
+        ]:
+            self.register_buffer(
+                name, torch.tensor(value, dtype=torch.float32), persistent=False
+            )
 
     def forward(self, z, labels=None, white=None):
         """Curves from ``z`` (``latent_dim + n_random`` columns); ``white`` is
-        the standard normal noise to filter (drawn from torch's generator if None)."""
+        the noise's spectrum, standard normal of shape ``(len(z), *white_shape)``
+        (drawn from torch's generator if None)."""
         latent, drawn = z[:, : self.latent_dim], z[:, self.latent_dim :]
         uniform = torch.special.ndtr(drawn)
         if self.embedding is not None:
@@ -508,25 +553,76 @@ class ComponentGenerator(nn.Module):
         first = nn.functional.softplus(sizes[:, :1])
         # The harmonic starts smaller than the fundamental, as in most stars.
         second = nn.functional.softplus(sizes[:, 1:2] - 1.0)
-        depth = self.max_envelope_depth * torch.sigmoid(sizes[:, 2:3])
-        time = self.time
-        wave = first * torch.sin(torch.addcmul(phase[:, :1], turn, time))
-        wave = torch.addcmul(
-            wave, second, torch.sin(torch.addcmul(phase[:, 1:2], 2 * turn, time))
+        half_depth = self.max_envelope_depth * torch.sigmoid(sizes[:, 2:3]) / 2
+        # (first sin a + second sin b) (1 + depth sin c) as six sinusoids, by
+        # sin x sin c = (sin(x - c + pi/2) + sin(x + c - pi/2)) / 2.
+        a, b, c = phase[:, :1], phase[:, 1:2], phase[:, 2:3] - np.pi / 2
+        amplitude = torch.cat(
+            [first, second, *[half_depth * first] * 2, *[half_depth * second] * 2], 1
         )
-        envelope = torch.sin(torch.addcmul(phase[:, 2:3], envelope_turn, time))
-        curves = wave + wave * depth * envelope
+        sine_phase = torch.cat([a, b, a - c, a + c, b - c, b + c], 1)
+        frequency = torch.cat(
+            [
+                turn,
+                2 * turn,
+                *[k * turn + sign * envelope_turn for k in (1, 2) for sign in (-1, 1)],
+            ],
+            1,
+        )
         coefficients = nn.functional.softplus(self.drift(hidden)) * drawn[:, 5:8]
-        curves = torch.addmm(curves, coefficients, self.legendre.to(curves.dtype))
+        curves = self._smooth(amplitude, sine_phase, frequency, coefficients)
         places = (uniform[:, 8:] * self.n_points).long().clamp_max(self.n_points - 1)
         heights = torch.exp(self.spikes(hidden).clamp(max=6.0))
         curves = curves.scatter_add(1, places, heights.to(curves.dtype))
         if white is None:
-            white = torch.randn(len(z), self.n_points, device=z.device)
+            white = torch.randn(len(z), *self.white_shape, device=z.device)
         noise = filtered_noise(
-            self.noise_gain, hidden, white, self.band_to_bin, self.fft_length
+            self.noise_gain,
+            hidden,
+            white,
+            self.band_to_bin,
+            self.fft_length,
+            self.n_points,
         )
         return curves + noise.to(curves.dtype)
+
+    def _smooth(self, amplitude, phase, frequency, coefficients):
+        """Sinusoids ``amplitude sin(phase + frequency t)`` plus the Legendre
+        drift, built as one batched product of two small matrices.
+
+        With t = s + u, s a block's start and u the time within it, a sinusoid
+        is sin(p + w s) cos(w u) + cos(p + w s) sin(w u), and the drift is its
+        Taylor series at s in powers of u. So each block's values are a sum of
+        terms in s times terms in u: a matrix product that costs a few
+        thousand sines per curve, not three per point.
+        """
+        # In float32: bfloat16 products would blur a fast rotation's phase.
+        with torch.autocast(amplitude.device.type, enabled=False):
+            amplitude, phase, frequency, coefficients = (
+                x.float() for x in (amplitude, phase, frequency, coefficients)
+            )
+            angle = (
+                phase[:, None, :] + frequency[:, None, :] * self.block_start[:, None]
+            )
+            within = frequency[:, :, None] * self.block_offset
+            by_start = torch.cat(
+                [
+                    amplitude[:, None, :] * torch.sin(angle),
+                    amplitude[:, None, :] * torch.cos(angle),
+                    torch.einsum("odj,bd->bjo", self.drift_taylor, coefficients),
+                ],
+                dim=2,
+            )
+            by_offset = torch.cat(
+                [
+                    torch.cos(within),
+                    torch.sin(within),
+                    self.offset_powers.expand(len(amplitude), -1, -1),
+                ],
+                dim=1,
+            )
+            blocks = torch.bmm(by_start, by_offset)
+        return blocks.reshape(len(amplitude), -1)[:, : self.n_points]
 
 
 class PatchLSTMCritic(nn.Module):

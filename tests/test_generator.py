@@ -241,10 +241,18 @@ def test_coloured_noise_passes_white_noise_through_each_curves_filter():
     for layer in (generator.out, generator.noise_gain):
         torch.nn.init.zeros_(layer.weight)
         torch.nn.init.zeros_(layer.bias)
-    z, white = torch.randn(3, 4), torch.randn(3, 3197)
+    assert generator.white_shape == (1601, 2)  # the white noise's spectrum
+    z, white = torch.randn(3, 4), torch.randn(3, 1601, 2)
     with torch.no_grad():
-        # A flat gain of 1 gives back the white noise itself.
-        np.testing.assert_allclose(generator(z, white=white), white, atol=1e-5)
+        # A flat gain of 1 gives unit white noise: the drawn parts scaled by
+        # sqrt(1/2), but for the real-only bins 0 and Nyquist.
+        flat = generator(z, white=white).numpy()
+    scale = np.r_[1.0, np.full(1599, np.sqrt(0.5)), 1.0]
+    spectrum = (white[..., 0].numpy() + 1j * white[..., 1].numpy()) * scale
+    expected = np.fft.irfft(spectrum, n=3200, norm="ortho")[:, :3197]
+    np.testing.assert_allclose(flat, expected, atol=1e-5)
+    assert abs(flat.var() - 1.0) < 0.05
+    with torch.no_grad():
         generator.noise_gain.bias.fill_(-20.0)
         generator.noise_gain.bias[9] = 0.0  # the knot at bin 10, alone
         peaked = generator(z, white=white).numpy()
@@ -407,6 +415,44 @@ def test_component_generator_rotates_at_the_drawn_period():
     assert mask.any()
     np.testing.assert_allclose(peak[mask], cycles[mask], atol=1.0)
     assert np.abs(curves).max() <= 5.01
+
+
+def test_component_generator_is_the_sum_of_its_parts_point_by_point():
+    import torch
+    from numpy.polynomial.legendre import legvander
+    from scipy.special import expit, ndtr
+
+    from sklearn_lcgan.nn import ComponentGenerator
+
+    torch.manual_seed(0)
+    # 200 points: the block-wise synthesis ends in a partial block.
+    generator = ComponentGenerator(200, latent_dim=4, hidden_sizes=(8,), n_spikes=1)
+    _silent_components(generator)
+    with torch.no_grad():
+        generator.rotation.bias.copy_(torch.tensor([1.0, 0.5, 0.3]))
+        generator.drift.bias.fill_(0.0)
+        z = torch.randn(8, 4 + generator.n_random)
+        curves = generator(z).numpy()
+    drawn = z[:, 4:].double().numpy()
+    u = ndtr(drawn)
+    t = np.linspace(0.0, 1.0, 200)
+    turn = 2 * np.pi * 0.5 * 300.0 ** u[:, :1]
+    envelope_turn = 2 * np.pi * 0.3 * 10.0 ** u[:, 1:2]
+    phase = 2 * np.pi * u[:, 2:5]
+    wave = np.logaddexp(0, 1.0) * np.sin(phase[:, :1] + turn * t) + np.logaddexp(
+        0, 0.5 - 1.0
+    ) * np.sin(phase[:, 1:2] + 2 * turn * t)
+    envelope = 1 + 0.5 * expit(0.3) * np.sin(phase[:, 2:3] + envelope_turn * t)
+    drift = (np.logaddexp(0, 0.0) * drawn[:, 5:8]) @ legvander(2 * t - 1, 3)[:, 1:].T
+    np.testing.assert_allclose(curves, wave * envelope + drift, atol=2e-5)
+
+    # A flat gain of 1 turns the drawn spectrum into unit white noise.
+    with torch.no_grad():
+        _silent_components(generator)
+        generator.noise_gain.bias.zero_()
+        noise = generator(torch.randn(2000, 4 + generator.n_random)).numpy()
+    assert abs(noise.var() - 1.0) < 0.01
+    assert abs((noise[:, 1:] * noise[:, :-1]).mean()) < 0.01
 
 
 def test_component_generator_spikes_and_no_pattern_at_fixed_times():
