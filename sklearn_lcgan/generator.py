@@ -78,10 +78,11 @@ class TransitCurveGenerator(BaseEstimator):
         ``coloured_noise`` are then ignored. Trained 30 epochs on 5,000
         simulated curves with ``generator_hidden=(256, 256)``,
         ``critic_spectrum=True`` and ``spectral_weight=100``, its samples'
-        discriminative score was 0.285 against the dense default's 0.485, and
-        BLS recovered 85 % of the transits injected into them (real curves:
-        87 %). It samples 60-80 % as many curves per second as the default
-        (8,800-12,400/s against 15,300/s in one session).
+        discriminative score was 0.29 to 0.36 in three benchmark runs against
+        the dense default's 0.485, and BLS recovered 85 % of the transits
+        injected into them (real curves: 87 %). It samples about as many
+        curves per second as the default (21,100/s against 19,600/s in one
+        benchmark run).
     generator_hidden : tuple of int, default=(512, 1024, 1024)
         Widths of the generator's hidden layers; (256, 256) suffices for
         ``synthesis="components"``, whose network sets about 120 numbers.
@@ -101,8 +102,8 @@ class TransitCurveGenerator(BaseEstimator):
         The noise head filters its white noise with a gain per frequency band
         that the generator sets for each curve (DDSP's filtered noise, Engel
         et al. 2020), so that a sample's noise can be red, white or peaked at
-        a rotation period. Needs ``noise_head``. It costs two FFTs per curve:
-        12,200 samples/s against the default's 18,600 in one benchmark run.
+        a rotation period. Needs ``noise_head``. It costs an FFT per curve:
+        11,900 samples/s against the default's 19,600 in one benchmark run.
     spectral_weight : float, default=0.0
         Weight, in the generator's loss, of the kernel MMD between the log
         power spectra (the lowest 64 frequency bins one by one, then
