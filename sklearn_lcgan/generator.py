@@ -78,11 +78,11 @@ class TransitCurveGenerator(BaseEstimator):
         ``coloured_noise`` are then ignored. Trained 30 epochs on 5,000
         simulated curves with ``generator_hidden=(256, 256)``,
         ``critic_spectrum=True`` and ``spectral_weight=100``, its samples'
-        discriminative score was 0.29 to 0.36 in three benchmark runs against
+        discriminative score was 0.29 to 0.36 in four benchmark runs against
         the dense default's 0.485, and BLS recovered 85 % of the transits
-        injected into them (real curves: 87 %). It samples about as many
-        curves per second as the default (21,100/s against 19,600/s in one
-        benchmark run).
+        injected into them (real curves: 87 %). It samples at least as many
+        curves per second as the default (19,000-26,400/s against
+        14,400-19,600/s when both were timed in one script, twice).
     generator_hidden : tuple of int, default=(512, 1024, 1024)
         Widths of the generator's hidden layers; (256, 256) suffices for
         ``synthesis="components"``, whose network sets about 120 numbers.
