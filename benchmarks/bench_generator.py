@@ -7,7 +7,9 @@ prototype's critic with the default generator, the default with coloured noise
 and the spectral loss (``coloured_noise=True, spectral_weight=100``; its
 multiply-add count leaves out the filter's FFTs), the component synthesiser
 (``synthesis="components"`` with a (256, 256) network, the critic's spectrum
-branch and the spectral loss; its count leaves out the synthesis), and two
+branch and the spectral loss; its count leaves out the synthesis), the same
+with its rotation frequencies drawn from the simulator's range
+(``rotation_cycles=(1.5, 85)``, as a user would set their stars'), and two
 references (white noise of matched variance; held-out real curves, the best
 possible): discriminative
 score, MMD, PSD distance, Box Least Squares recovery of the periods injected
@@ -138,6 +140,11 @@ def main(n_train=5000, max_epochs=30, only=()):
         "generator_hidden": (256, 256),
         "critic_spectrum": True,
         "spectral_weight": 100.0,
+    }
+    # The simulator's stars turn 1.6 to 81 times over the curve.
+    configs["components, rotation range"] = {
+        **configs["components"],
+        "rotation_cycles": (1.5, 85.0),
     }
     if only:
         configs = {name: configs[name] for name in only}

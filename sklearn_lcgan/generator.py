@@ -34,6 +34,20 @@ _CHECKPOINT = "checkpoint.pt"
 _FLOAT32_SAFE = float(np.finfo(np.float32).max) / 10
 
 
+def _check_rotation_cycles(cycles):
+    """Raise a ValueError unless ``cycles`` is a (low, high) pair, 0 < low <= high."""
+    try:
+        low, high = (float(c) for c in cycles)
+    except (TypeError, ValueError):
+        low = high = np.nan
+    if not (np.isfinite(low) and np.isfinite(high) and 0 < low <= high):
+        raise ValueError(
+            "rotation_cycles must be a (low, high) pair of frequencies in cycles "
+            f"over the curve with 0 < low <= high, got {cycles!r}; for example "
+            "(0.5, 150.0)."
+        )
+
+
 class TransitCurveGenerator(BaseEstimator):
     """A generative adversarial network of light curves, in sklearn's style.
 
@@ -83,6 +97,16 @@ class TransitCurveGenerator(BaseEstimator):
         injected into them (real curves: 87 %). It samples at least as many
         curves per second as the default (19,000-26,400/s against
         14,400-19,600/s when both were timed in one script, twice).
+    rotation_cycles : (float, float), default=(0.5, 150.0)
+        With ``synthesis="components"``, the range of rotation frequencies,
+        in cycles over the curve, from which each sample's is drawn
+        log-uniformly; ignored by the dense generator. The default spans
+        periods of 0.43 to 130 days over a 65-day K2 campaign. Set it to the
+        range your stars span: the network can shrink a rotation whose
+        frequency no star has, but not perfectly, and the leftover power is
+        what a classifier spots. On the simulator, whose stars turn 1.6 to 81
+        times, ``(1.5, 85)`` took the discriminative score from 0.32-0.34 to
+        0.27-0.29 (seeds 0 and 1).
     generator_hidden : tuple of int, default=(512, 1024, 1024)
         Widths of the generator's hidden layers; (256, 256) suffices for
         ``synthesis="components"``, whose network sets about 120 numbers.
@@ -225,6 +249,7 @@ class TransitCurveGenerator(BaseEstimator):
     _parameter_constraints = {
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "synthesis": [StrOptions({"dense", "components"})],
+        "rotation_cycles": [tuple, list],
         "generator_hidden": [tuple, list],
         "noise_head": ["boolean"],
         "upsample": [Interval(Integral, 1, None, closed="left")],
@@ -259,6 +284,7 @@ class TransitCurveGenerator(BaseEstimator):
         *,
         latent_dim=100,
         synthesis="dense",
+        rotation_cycles=(0.5, 150.0),
         generator_hidden=(512, 1024, 1024),
         noise_head=True,
         upsample=8,
@@ -289,6 +315,7 @@ class TransitCurveGenerator(BaseEstimator):
     ):
         self.latent_dim = latent_dim
         self.synthesis = synthesis
+        self.rotation_cycles = rotation_cycles
         self.generator_hidden = generator_hidden
         self.noise_head = noise_head
         self.upsample = upsample
@@ -352,6 +379,8 @@ class TransitCurveGenerator(BaseEstimator):
             encoder = LabelEncoder().fit(y)
             self.classes_ = encoder.classes_
             codes = encoder.transform(y)
+        if self.synthesis == "components":
+            _check_rotation_cycles(self.rotation_cycles)
         if self.synthesis == "dense" and self.coloured_noise and not self.noise_head:
             raise ValueError(
                 "coloured_noise=True filters the noise head's noise, but "
@@ -408,7 +437,11 @@ class TransitCurveGenerator(BaseEstimator):
         """Untrained networks for these settings (also used to load models)."""
         if self.synthesis == "components":
             generator = ComponentGenerator(
-                n_points, self.latent_dim, tuple(self.generator_hidden), n_classes
+                n_points,
+                self.latent_dim,
+                tuple(self.generator_hidden),
+                n_classes,
+                cycles=tuple(float(c) for c in self.rotation_cycles),
             )
         else:
             generator = FCGenerator(

@@ -455,6 +455,20 @@ def test_component_generator_is_the_sum_of_its_parts_point_by_point():
     assert abs((noise[:, 1:] * noise[:, :-1]).mean()) < 0.01
 
 
+@pytest.mark.parametrize(
+    "cycles", [(0.0, 10.0), (30.0, 20.0), (1.0,), (1.0, np.inf), ("a", "b")]
+)
+def test_components_refuse_a_bad_rotation_range(curves, cycles):
+    X, _ = curves
+    gan = TransitCurveGenerator(
+        synthesis="components", rotation_cycles=cycles, max_epochs=1, **TINY
+    )
+    with pytest.raises(ValueError, match=r"rotation_cycles must be a \(low, high\)"):
+        gan.fit(X)
+    # The dense generator has no rotation to draw, and ignores the range.
+    gan.set_params(synthesis="dense").fit(X[:16])
+
+
 def test_component_generator_spikes_and_no_pattern_at_fixed_times():
     import torch
 
