@@ -367,6 +367,15 @@ class FCGenerator(nn.Module):
     coloured_noise : bool, default=False
         Filter the noise head's white noise with a gain per frequency band
         that the generator sets for each curve; needs ``noise_head``.
+
+    Attributes
+    ----------
+    n_random : int
+        Standard normal columns it reads beyond the latent vector: 0.
+    white_shape : tuple of int
+        Shape of one curve's standard normal noise, ``forward``'s ``white``:
+        ``(n_points,)``, or with ``coloured_noise`` the real and imaginary
+        parts of its spectrum, ``(fft_length // 2 + 1, 2)``.
     """
 
     # Standard normal draws it takes beyond the latent vector (see ComponentGenerator).
@@ -481,6 +490,16 @@ class ComponentGenerator(nn.Module):
     n_spikes : int, default=3
         Spikes per curve; the network sets their heights, and can make them
         vanish.
+
+    Attributes
+    ----------
+    n_random : int
+        Standard normal columns it reads beyond the latent vector:
+        ``8 + n_spikes``.
+    white_shape : tuple of int
+        Shape of one curve's standard normal noise, ``forward``'s ``white``:
+        the real and imaginary parts of its spectrum,
+        ``(fft_length // 2 + 1, 2)``.
     """
 
     def __init__(
@@ -593,8 +612,8 @@ class ComponentGenerator(nn.Module):
         With t = s + u, s a block's start and u the time within it, a sinusoid
         is sin(p + w s) cos(w u) + cos(p + w s) sin(w u), and the drift is its
         Taylor series at s in powers of u. So each block's values are a sum of
-        terms in s times terms in u: a matrix product that costs a few
-        thousand sines per curve, not three per point.
+        terms in s times terms in u: a matrix product that costs about 1,400
+        sines per curve, not three per point.
         """
         # In float32: bfloat16 products would blur a fast rotation's phase.
         with torch.autocast(amplitude.device.type, enabled=False):
