@@ -305,7 +305,9 @@ def _curve_features(X) -> np.ndarray:
     power = np.abs(np.fft.rfft(X, axis=1)[:, 1:]) ** 2
     edges = np.unique(np.geomspace(1, power.shape[1], 33).astype(int)) - 1
     spectrum = np.log10(np.add.reduceat(power, edges[:-1], axis=1) + 1e-12)
-    quantiles = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
+    # The extremes see single-cadence outliers (cosmic rays), which shift no
+    # percentile: a spike in every curve scored 0.04 without them, 0.20 with.
+    quantiles = (0.0, 0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999, 1.0)
     values = np.quantile(X, quantiles, axis=1).T
     steps = np.quantile(np.diff(X, axis=1), quantiles, axis=1).T
     return np.hstack([spectrum, values, steps])
@@ -318,9 +320,13 @@ def discriminative_score(X_real, X_fake, *, test_size=0.3, random_state=0) -> fl
     generated curves, report ``|accuracy - 0.5|`` on held-out curves. 0 means
     indistinguishable, 0.5 perfectly separable. TimeGAN's own code assumes
     multichannel input; here the classifier is gradient boosting on
-    univariate features of each standardised curve (log power spectrum,
-    quantiles of values and of first differences), which works on
-    one-channel curves of any length.
+    univariate features of each standardised curve (log power spectrum in 32
+    bands; the minimum, maximum and quantiles 0.001 to 0.999 of values and of
+    first differences), which works on one-channel curves of any length. The
+    extremes catch cosmic-ray spikes, which shift no percentile. Until they
+    were added (November 2026), samples of the component synthesiser with
+    too many, too small spikes scored 0.04 to 0.14 lower (better) than they
+    do now: compare only figures measured with the same version.
 
     Parameters
     ----------

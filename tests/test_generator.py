@@ -8,6 +8,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_lcgan import TransitCurveGenerator, TransitInjector, make_kepler_like
+from sklearn_lcgan._physics import robust_noise
 from sklearn_lcgan.metrics import (
     discriminative_score,
     mmd,
@@ -369,6 +370,17 @@ def test_metrics_near_ideal_for_same_distribution_far_for_white_noise(real_sets)
     assert psd_distance(A, B) < 0.25 < 0.6 < psd_distance(A, noise)
     assert discriminative_score(A, B) < 0.12
     assert discriminative_score(A, noise) > 0.4
+
+
+def test_discriminative_score_sees_cosmic_ray_spikes(real_sets):
+    # One spike per curve moves no percentile of the values or steps; the
+    # extremes must catch it (0.04 without them, 0.20 with).
+    A, B, _ = real_sets
+    spiked = B.copy()
+    places = np.random.default_rng(0).integers(0, B.shape[1], len(B))
+    spiked[np.arange(len(B)), places] += 20 * robust_noise(B)
+    assert discriminative_score(A, B) < 0.1
+    assert discriminative_score(A, spiked) > 0.15
 
 
 def test_metrics_reject_mismatched_sets(real_sets):
