@@ -459,16 +459,19 @@ class ComponentGenerator(nn.Module):
     - drift: Legendre polynomials of degree 1 to 3;
     - filtered noise (:func:`filtered_noise`): granulation, pointing
       systematics and photon noise, with a gain per frequency band;
-    - spikes: single-cadence outliers such as cosmic-ray hits.
+    - spikes: single-cadence outliers such as cosmic-ray hits, of log-normal
+      heights: the network sets each spike's median height and learns how
+      widely heights spread, so that some curves have tall spikes and many
+      none worth the name, as real curves do.
 
     What a star does not choose is drawn, not learnt: the rotation and
     envelope frequencies (log-uniform in ``cycles`` and ``envelope_cycles``),
     the three phases, the drift's Gaussian coefficients (the network sets
-    their scale) and the spikes' positions. So no sample has a pattern at a
-    fixed time, which a dense generator's last layer gives all its samples
-    alike. The network sees the drawn frequencies, so a size may depend on
-    them. The draws come from ``n_random`` standard normal columns appended
-    to the latent vector.
+    their scale), the spikes' positions and their heights' log-normal draws.
+    So no sample has a pattern at a fixed time, which a dense generator's last
+    layer gives all its samples alike. The network sees the drawn
+    frequencies, so a size may depend on them. The draws come from
+    ``n_random`` standard normal columns appended to the latent vector.
 
     Parameters
     ----------
@@ -488,14 +491,14 @@ class ComponentGenerator(nn.Module):
     max_envelope_depth : float, default=0.5
         Largest relative change of the rotation's amplitude.
     n_spikes : int, default=3
-        Spikes per curve; the network sets their heights, and can make them
-        vanish.
+        Spikes per curve; the network sets their median heights and their
+        spread, and can make them vanish.
 
     Attributes
     ----------
     n_random : int
         Standard normal columns it reads beyond the latent vector:
-        ``8 + n_spikes``.
+        ``8 + 2 * n_spikes``.
     white_shape : tuple of int
         Shape of one curve's standard normal noise, ``forward``'s ``white``:
         the real and imaginary parts of its spectrum,
@@ -519,8 +522,10 @@ class ComponentGenerator(nn.Module):
         self.cycles = cycles
         self.envelope_cycles = envelope_cycles
         self.max_envelope_depth = max_envelope_depth
-        # Two frequencies, three phases, three drift coefficients, spike places.
-        self.n_random = 8 + n_spikes
+        # Two frequencies, three phases, three drift coefficients, then each
+        # spike's place and height.
+        self.n_spikes = n_spikes
+        self.n_random = 8 + 2 * n_spikes
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
         sizes = (latent_dim * (2 if n_classes else 1) + 2, *hidden_sizes)
         self.body = _leaky_stack(sizes)
@@ -529,6 +534,9 @@ class ComponentGenerator(nn.Module):
         self.spikes = nn.Linear(sizes[-1], n_spikes)
         # Spikes start three noise levels high: big enough for the critic to see.
         nn.init.constant_(self.spikes.bias, np.log(3.0))
+        # The spread of log heights must start above 0: at 0 its gradient
+        # (the mean of the draws times the loss's slope) vanishes.
+        self.log_spike_spread = nn.Parameter(torch.full((n_spikes,), np.log(1.5)))
         _add_noise_filter(self, n_points, sizes[-1])
         # The smooth parts are built block by block (see _smooth): the time
         # at each block's start and within a block, in units of the curve.
@@ -590,8 +598,10 @@ class ComponentGenerator(nn.Module):
         )
         coefficients = nn.functional.softplus(self.drift(hidden)) * drawn[:, 5:8]
         curves = self._smooth(amplitude, sine_phase, frequency, coefficients)
-        places = (uniform[:, 8:] * self.n_points).long().clamp_max(self.n_points - 1)
-        heights = torch.exp(self.spikes(hidden).clamp(max=6.0))
+        end = 8 + self.n_spikes
+        places = (uniform[:, 8:end] * self.n_points).long().clamp_max(self.n_points - 1)
+        log_heights = self.spikes(hidden) + self.log_spike_spread.exp() * drawn[:, end:]
+        heights = torch.exp(log_heights.clamp(max=6.0))
         curves = curves.scatter_add(1, places, heights.to(curves.dtype))
         if white is None:
             white = torch.randn(len(z), *self.white_shape, device=z.device)
