@@ -46,7 +46,8 @@ from sklearn_lcgan.metrics import (
 )
 
 N_EVAL = 1000
-N_PLANETS = 100
+# 400, not 100: a share near 90 % then has a standard error of 1.5 %, not 3 %.
+N_PLANETS = 400
 
 
 def realism(name, X_real, X_fake, extra=""):
