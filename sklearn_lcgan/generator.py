@@ -111,6 +111,23 @@ class TransitCurveGenerator(BaseEstimator):
         what a classifier spots. On the simulator, whose stars turn 1.6 to 81
         times, ``(1.5, 85)`` took the discriminative score from 0.32-0.34 to
         0.27-0.29 (seeds 0 and 1).
+    thruster_period : float or None, default=None
+        With ``synthesis="components"``, the mean number of cadences between
+        the resets of a sawtooth systematic that the synthesiser adds, such
+        as K2's roll correction every 5.9 hours (12.0 long cadences); None
+        adds none, and the dense generator ignores it. The firings drift
+        from a strict period by a learnt random walk, and the network sets
+        each sample's sawtooth size and curvature. Without it, the filtered
+        noise puts a modest line at the firing frequency in most samples,
+        where most real K2 curves have a weak one and some a strong one. On
+        the simulator, with ``rotation_cycles=(1.5, 85)`` and 90 epochs,
+        12.0 took the discriminative score from 0.270 and 0.337 (seeds 0 and
+        2) to 0.305 and 0.273 (eight fits of four variants averaged 0.277),
+        and an independent random forest (80 spectral bands,
+        autocorrelations, moments) from 0.300 and 0.343 to 0.268 and 0.287.
+        In the benchmark, 0.290 against 0.312, PSD distance 0.072 against
+        0.095, BLS recovered 86 % of 400 planet samples' periods against 90 %,
+        and sampling was 22 % slower (13,900 against 17,800/s).
     generator_hidden : tuple of int, default=(512, 1024, 1024)
         Widths of the generator's hidden layers; (256, 256) suffices for
         ``synthesis="components"``, whose network sets about 120 numbers.
@@ -254,6 +271,7 @@ class TransitCurveGenerator(BaseEstimator):
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "synthesis": [StrOptions({"dense", "components"})],
         "rotation_cycles": [tuple, list],
+        "thruster_period": [Interval(Real, 2, None, closed="left"), None],
         "generator_hidden": [tuple, list],
         "noise_head": ["boolean"],
         "upsample": [Interval(Integral, 1, None, closed="left")],
@@ -289,6 +307,7 @@ class TransitCurveGenerator(BaseEstimator):
         latent_dim=100,
         synthesis="dense",
         rotation_cycles=(0.5, 150.0),
+        thruster_period=None,
         generator_hidden=(512, 1024, 1024),
         noise_head=True,
         upsample=8,
@@ -320,6 +339,7 @@ class TransitCurveGenerator(BaseEstimator):
         self.latent_dim = latent_dim
         self.synthesis = synthesis
         self.rotation_cycles = rotation_cycles
+        self.thruster_period = thruster_period
         self.generator_hidden = generator_hidden
         self.noise_head = noise_head
         self.upsample = upsample
@@ -446,6 +466,7 @@ class TransitCurveGenerator(BaseEstimator):
                 tuple(self.generator_hidden),
                 n_classes,
                 cycles=tuple(float(c) for c in self.rotation_cycles),
+                thruster_period=self.thruster_period,
             )
         else:
             generator = FCGenerator(

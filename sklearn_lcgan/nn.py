@@ -462,12 +462,18 @@ class ComponentGenerator(nn.Module):
     - spikes: single-cadence outliers such as cosmic-ray hits, of log-normal
       heights: the network sets each spike's median height and learns how
       widely heights spread, so that some curves have tall spikes and many
-      none worth the name, as real curves do.
+      none worth the name, as real curves do;
+    - optionally, a sawtooth reset at a spacecraft's regular firings, such as
+      K2's roll correction every 5.9 hours: it rises through each interval
+      and drops at the firing, with a curvature and a log-normal size that
+      the network sets; the firings drift from a strict period by a random
+      walk whose step, a learnt fraction of the period, starts at 2 %.
 
     What a star does not choose is drawn, not learnt: the rotation and
     envelope frequencies (log-uniform in ``cycles`` and ``envelope_cycles``),
     the three phases, the drift's Gaussian coefficients (the network sets
-    their scale), the spikes' positions and their heights' log-normal draws.
+    their scale), the spikes' positions and their heights' log-normal draws,
+    and the sawtooth's phase, size draw and the firings' lateness.
     So no sample has a pattern at a fixed time, which a dense generator's last
     layer gives all its samples alike. The network sees the drawn
     frequencies, so a size may depend on them. The draws come from
@@ -493,12 +499,17 @@ class ComponentGenerator(nn.Module):
     n_spikes : int, default=3
         Spikes per curve; the network sets their median heights and their
         spread, and can make them vanish.
+    thruster_period : float or None, default=None
+        Points between the sawtooth's resets on average; None for no sawtooth.
 
     Attributes
     ----------
     n_random : int
         Standard normal columns it reads beyond the latent vector:
-        ``8 + 2 * n_spikes``.
+        ``8 + 2 * n_spikes``, plus ``2 + n_firings`` with a sawtooth.
+    n_firings : int
+        Intervals drawn per curve, one every ``round(thruster_period)``
+        points (0 without a sawtooth).
     white_shape : tuple of int
         Shape of one curve's standard normal noise, ``forward``'s ``white``:
         the real and imaginary parts of its spectrum,
@@ -515,6 +526,7 @@ class ComponentGenerator(nn.Module):
         envelope_cycles=(0.3, 3.0),
         max_envelope_depth=0.5,
         n_spikes=3,
+        thruster_period=None,
     ):
         super().__init__()
         self.n_points = n_points
@@ -525,7 +537,13 @@ class ComponentGenerator(nn.Module):
         # Two frequencies, three phases, three drift coefficients, then each
         # spike's place and height.
         self.n_spikes = n_spikes
-        self.n_random = 8 + 2 * n_spikes
+        self.thruster_period = thruster_period
+        self.n_firings = 0
+        if thruster_period is not None:
+            self.knot_spacing = max(1, round(thruster_period))
+            self.n_firings = -(-n_points // self.knot_spacing)
+        # Then the sawtooth's phase, its size's draw and one per firing.
+        self.n_random = 8 + 2 * n_spikes + (2 + self.n_firings if self.n_firings else 0)
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
         sizes = (latent_dim * (2 if n_classes else 1) + 2, *hidden_sizes)
         self.body = _leaky_stack(sizes)
@@ -537,6 +555,19 @@ class ComponentGenerator(nn.Module):
         # The spread of log heights must start above 0: at 0 its gradient
         # (the mean of the draws times the loss's slope) vanishes.
         self.log_spike_spread = nn.Parameter(torch.full((n_spikes,), np.log(1.5)))
+        if self.n_firings:
+            self.sawtooth = nn.Linear(sizes[-1], 2)  # log size, curvature
+            nn.init.zeros_(self.sawtooth.weight)
+            nn.init.zeros_(self.sawtooth.bias)
+            # A tenth of the training curves' scatter, spread by a factor e.
+            nn.init.constant_(self.sawtooth.bias[:1], np.log(0.1))
+            self.log_sawtooth_spread = nn.Parameter(torch.zeros(()))
+            self.log_thruster_jitter = nn.Parameter(torch.tensor(np.log(0.02)))
+            self.register_buffer(
+                "knot_offsets",
+                torch.arange(self.knot_spacing) / self.knot_spacing,
+                persistent=False,
+            )
         _add_noise_filter(self, n_points, sizes[-1])
         # The smooth parts are built block by block (see _smooth): the time
         # at each block's start and within a block, in units of the curve.
@@ -597,12 +628,25 @@ class ComponentGenerator(nn.Module):
             1,
         )
         coefficients = nn.functional.softplus(self.drift(hidden)) * drawn[:, 5:8]
-        curves = self._smooth(amplitude, sine_phase, frequency, coefficients)
         end = 8 + self.n_spikes
+        level = None
+        if self.n_firings:
+            size, curvature, saw_phase = self._sawtooth(
+                hidden, drawn[:, end + self.n_spikes :]
+            )
+            # The sawtooth's constant term rides on the drift's (see below).
+            level = -size * (0.5 + curvature / 3)
+        curves = self._smooth(amplitude, sine_phase, frequency, coefficients, level)
         places = (uniform[:, 8:end] * self.n_points).long().clamp_max(self.n_points - 1)
-        log_heights = self.spikes(hidden) + self.log_spike_spread.exp() * drawn[:, end:]
-        heights = torch.exp(log_heights.clamp(max=6.0))
+        spread = self.log_spike_spread.exp() * drawn[:, end : end + self.n_spikes]
+        heights = torch.exp((self.spikes(hidden) + spread).clamp(max=6.0))
         curves = curves.scatter_add(1, places, heights.to(curves.dtype))
+        if self.n_firings:
+            # size ((phase - 1/2) + curvature (phase^2 - 1/3)), zero-mean over
+            # an interval: its constant is in the drift, the rest in two
+            # passes over the curves (each pass costs about 5 us per curve).
+            slope = torch.addcmul(size, size * curvature, saw_phase)
+            curves = curves.addcmul_(saw_phase, slope)
         if white is None:
             white = torch.randn(len(z), *self.white_shape, device=z.device)
         noise = filtered_noise(
@@ -615,7 +659,34 @@ class ComponentGenerator(nn.Module):
         )
         return curves + noise.to(curves.dtype)
 
-    def _smooth(self, amplitude, phase, frequency, coefficients):
+    def _sawtooth(self, hidden, drawn):
+        """The thruster sawtooth's size, curvature (each of shape (batch, 1))
+        and phase within each interval at every point, from its
+        ``2 + n_firings`` drawn columns."""
+        with torch.autocast(hidden.device.type, enabled=False):
+            drawn = drawn.float()
+            log_size, bend = self.sawtooth(hidden.float()).unbind(1)
+            log_size = log_size + self.log_sawtooth_spread.exp() * drawn[:, 1]
+            size = torch.exp(log_size.clamp(max=3.0))[:, None]
+            curvature = 0.5 * torch.tanh(bend)[:, None]
+            # Firings so far, at knots every knot_spacing points: each knot
+            # adds knot_spacing / thruster_period of them, give or take a learnt
+            # fraction, so their lateness is a random walk; linear between
+            # knots, built as one product over (knot, point within) blocks.
+            steps = (1 + self.log_thruster_jitter.exp() * drawn[:, 2:]).clamp_min(0) * (
+                self.knot_spacing / self.thruster_period
+            )
+            knots = torch.cumsum(
+                torch.cat([torch.special.ndtr(drawn[:, :1]), steps], 1), 1
+            )
+            count = torch.addcmul(
+                knots[:, :-1, None], steps[:, :, None], self.knot_offsets
+            )
+            # The count never falls below 0, where frac is the phase.
+            phase = count.frac_().reshape(len(drawn), -1)[:, : self.n_points]
+        return size, curvature, phase
+
+    def _smooth(self, amplitude, phase, frequency, coefficients, level=None):
         """Sinusoids ``amplitude sin(phase + frequency t)`` plus the Legendre
         drift, built as one batched product of two small matrices.
 
@@ -623,7 +694,8 @@ class ComponentGenerator(nn.Module):
         is sin(p + w s) cos(w u) + cos(p + w s) sin(w u), and the drift is its
         Taylor series at s in powers of u. So each block's values are a sum of
         terms in s times terms in u: a matrix product that costs about 1,400
-        sines per curve, not three per point.
+        sines per curve, not three per point. ``level`` (shape (batch, 1)), a
+        constant per curve, joins the drift's term of order 0.
         """
         # In float32: bfloat16 products would blur a fast rotation's phase.
         with torch.autocast(amplitude.device.type, enabled=False):
@@ -634,11 +706,16 @@ class ComponentGenerator(nn.Module):
                 phase[:, None, :] + frequency[:, None, :] * self.block_start[:, None]
             )
             within = frequency[:, :, None] * self.block_offset
+            drift = torch.einsum("odj,bd->bjo", self.drift_taylor, coefficients)
+            if level is not None:
+                drift = torch.cat(
+                    [drift[..., :1] + level[:, :, None], drift[..., 1:]], 2
+                )
             by_start = torch.cat(
                 [
                     amplitude[:, None, :] * torch.sin(angle),
                     amplitude[:, None, :] * torch.cos(angle),
-                    torch.einsum("odj,bd->bjo", self.drift_taylor, coefficients),
+                    drift,
                 ],
                 dim=2,
             )

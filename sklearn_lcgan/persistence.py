@@ -43,7 +43,8 @@ from ._atomic import atomic_write
 # 2: TransitCurveGenerator gained `upsample`, whose new default changes its networks.
 # 3: its critic gained `pack` (new default 4) and embeds labels per patch.
 # 4: ComponentGenerator's spikes gained a learnt spread of log heights.
-FORMAT = 4
+# 5: TransitCurveGenerator gained `thruster_period` (ComponentGenerator a sawtooth).
+FORMAT = 5
 _JSON, _TENSORS = "model.json", "tensors.pt"
 _TRUSTED_MODULES = (
     "sklearn",

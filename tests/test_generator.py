@@ -45,6 +45,7 @@ def conditional_gan(curves):
             max_epochs=2,
             synthesis="components",
             critic_spectrum=True,
+            thruster_period=4.0,
             random_state=0,
             **TINY,
         ),
@@ -522,6 +523,44 @@ def test_component_generator_spikes_and_no_pattern_at_fixed_times():
     dense = FCGenerator(300, latent_dim=4, hidden_sizes=(8,), upsample=8)
     assert shared(components, components.n_random) < 0.03  # 1/sqrt(4000) is 0.016
     assert shared(dense, 0) > 0.1
+
+
+def test_component_generator_sawtooth_resets_at_the_thruster_period():
+    import torch
+    from scipy.special import ndtr
+
+    from sklearn_lcgan.nn import ComponentGenerator
+
+    torch.manual_seed(0)
+    generator = ComponentGenerator(
+        400, latent_dim=4, hidden_sizes=(8,), n_spikes=1, thruster_period=10.0
+    )
+    assert generator.n_firings == 40
+    assert generator.n_random == 8 + 2 + 2 + 40  # the sawtooth's after the spikes'
+    _silent_components(generator)
+    with torch.no_grad():
+        generator.sawtooth.weight.zero_()
+        generator.sawtooth.bias.copy_(torch.tensor([np.log(2.0), np.arctanh(0.6)]))
+        generator.log_sawtooth_spread.fill_(-30.0)  # every size exactly 2
+        generator.log_thruster_jitter.fill_(-30.0)  # a strict period
+        z = torch.randn(6, 4 + generator.n_random)
+        curves = generator(z).numpy()
+    # Size 2, curvature 0.3, reset every 10 points from the drawn phase on.
+    start = ndtr(z[:, 4 + 10 : 4 + 11].double().numpy())
+    phase = np.modf(start + np.arange(400) / 10.0)[0]
+    expected = 2.0 * ((phase - 0.5) + 0.3 * (phase**2 - 1.0 / 3.0))
+    np.testing.assert_allclose(curves, expected, atol=1e-4)
+    assert abs(curves.mean()) < 0.02  # zero-mean over whole intervals
+
+    # With a jitter, the resets drift: intervals vary but keep their mean.
+    with torch.no_grad():
+        generator.sawtooth.bias[1] = 0.0
+        generator.log_thruster_jitter.fill_(np.log(0.1))
+        curves = generator(torch.randn(200, 4 + generator.n_random)).numpy()
+    resets = [np.diff(np.flatnonzero(np.diff(curve) < -1.0)) for curve in curves]
+    intervals = np.concatenate(resets)
+    assert abs(intervals.mean() - 10.0) < 0.1
+    assert 0.5 < intervals.std() < 2.0  # a 10 % jitter of 10 points, in whole points
 
 
 def test_spectrum_critic_reads_the_power_spectrum(curves):
