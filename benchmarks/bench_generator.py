@@ -10,7 +10,8 @@ multiply-add count leaves out the filter's FFTs), the component synthesiser
 branch and the spectral loss; its count leaves out the synthesis), the same
 with its rotation frequencies drawn from the simulator's range
 (``rotation_cycles=(1.5, 85)``, as a user would set their stars'), that
-setting trained three times as many epochs, and two references (white noise
+setting trained three times as many epochs, the same with K2's thruster
+sawtooth (``thruster_period=12.0``), and two references (white noise
 of matched variance; held-out real curves, the best possible): discriminative
 score, MMD, PSD distance, Box Least Squares recovery of the periods injected
 into planet samples, seconds per epoch and samples per second.
@@ -151,6 +152,11 @@ def main(n_train=5000, max_epochs=30, only=()):
     configs["components, rotation range, 3x epochs"] = {
         **configs["components, rotation range"],
         "max_epochs": 3 * max_epochs,
+    }
+    # K2's thrusters fired every 0.2452 days: 12.0 long cadences.
+    configs["components, rotation range, thruster, 3x epochs"] = {
+        **configs["components, rotation range, 3x epochs"],
+        "thruster_period": 12.0,
     }
     if only:
         configs = {name: configs[name] for name in only}
