@@ -28,6 +28,7 @@ from .nn import (
     PatchLSTMCritic,
     rbf_mmd,
 )
+from .persistence import FORMAT
 from .preprocessing import _nan_robust_scale
 
 _CHECKPOINT = "checkpoint.pt"
@@ -663,7 +664,24 @@ class TransitCurveGenerator(BaseEstimator):
         for name in ("generator_", "critic_", "_spectrum"):
             if state.get(name) is not None:
                 state[name] = state[name].cpu()
+        # Networks change between versions: a pickle says whose they are.
+        state["_model_format"] = FORMAT
         return state
+
+    def __setstate__(self, state):
+        found = state.pop("_model_format", None)
+        if "generator_" in state and found != FORMAT:
+            when = (
+                "an earlier version, before pickles recorded their model format"
+                if found is None
+                else f"model format {found}"
+            )
+            raise ValueError(
+                f"This fitted TransitCurveGenerator was pickled with {when}; this "
+                f"version of sklearn-lcgan reads model format {FORMAT}. Unpickle "
+                "it with the version that pickled it, or refit."
+            )
+        super().__setstate__(state)
 
     # -- sampling -------------------------------------------------------------------
     def sample(self, n_samples=1, *, y=None, random_state=None, return_params=False):

@@ -96,6 +96,21 @@ def test_clone_and_refit_give_equal_samples(curves, conditional_gan):
     )
 
 
+def test_pickles_of_other_model_formats_are_refused_clearly(conditional_gan):
+    from sklearn_lcgan.persistence import FORMAT
+
+    state = conditional_gan.__getstate__()
+    assert state["_model_format"] == FORMAT
+    older = TransitCurveGenerator()
+    with pytest.raises(ValueError, match="pickled with model format 4;.*refit"):
+        older.__setstate__({**state, "_model_format": 4})
+    del state["_model_format"]  # pickled before the format was recorded
+    with pytest.raises(ValueError, match="pickled with an earlier version"):
+        older.__setstate__(state)
+    # An unfitted generator has no networks to mismatch.
+    assert pickle.loads(pickle.dumps(TransitCurveGenerator(lr=1e-3))).lr == 1e-3
+
+
 def test_not_fitted_and_bad_requests(curves, conditional_gan):
     from sklearn.exceptions import NotFittedError
 
