@@ -634,7 +634,7 @@ class ComponentGenerator(nn.Module):
             size, curvature, saw_phase = self._sawtooth(
                 hidden, drawn[:, end + self.n_spikes :]
             )
-            # The sawtooth's constant term rides on the drift's (see below).
+            # The sawtooth's constant term joins the drift's (see _smooth).
             level = -size * (0.5 + curvature / 3)
         curves = self._smooth(amplitude, sine_phase, frequency, coefficients, level)
         places = (uniform[:, 8:end] * self.n_points).long().clamp_max(self.n_points - 1)
@@ -643,8 +643,8 @@ class ComponentGenerator(nn.Module):
         curves = curves.scatter_add(1, places, heights.to(curves.dtype))
         if self.n_firings:
             # size ((phase - 1/2) + curvature (phase^2 - 1/3)), zero-mean over
-            # an interval: its constant is in the drift, the rest in two
-            # passes over the curves (each pass costs about 5 us per curve).
+            # an interval: its constant is in the drift, the rest takes two
+            # passes over the curves.
             slope = torch.addcmul(size, size * curvature, saw_phase)
             curves = curves.addcmul_(saw_phase, slope)
         if white is None:
