@@ -508,8 +508,11 @@ class ComponentGenerator(nn.Module):
         Standard normal columns it reads beyond the latent vector:
         ``8 + 2 * n_spikes``, plus ``2 + n_firings`` with a sawtooth.
     n_firings : int
-        Intervals drawn per curve, one every ``round(thruster_period)``
-        points (0 without a sawtooth).
+        Intervals drawn per curve, one every ``knot_spacing`` points (0
+        without a sawtooth).
+    knot_spacing : int
+        ``round(thruster_period)``: points between the knots at which the
+        firings' count is drawn (only with a sawtooth).
     white_shape : tuple of int
         Shape of one curve's standard normal noise, ``forward``'s ``white``:
         the real and imaginary parts of its spectrum,

@@ -498,6 +498,16 @@ def test_components_refuse_a_bad_rotation_range(curves, cycles):
     gan.set_params(synthesis="dense").fit(X[:16])
 
 
+@pytest.mark.parametrize("period", [1.0, 0.0, -12.0, "12"])
+def test_components_refuse_a_bad_thruster_period(curves, period):
+    X, _ = curves
+    gan = TransitCurveGenerator(
+        synthesis="components", thruster_period=period, max_epochs=1, **TINY
+    )
+    with pytest.raises(ValueError, match="thruster_period"):
+        gan.fit(X)
+
+
 def test_component_generator_spikes_and_no_pattern_at_fixed_times():
     import torch
 
