@@ -571,7 +571,8 @@ def test_component_generator_sawtooth_resets_at_the_thruster_period():
         z = torch.randn(6, 4 + generator.n_random)
         curves = generator(z).numpy()
     # Size 2, curvature 0.3, reset every 10 points from the drawn phase on.
-    start = ndtr(z[:, 4 + 10 : 4 + 11].double().numpy())
+    first = 4 + 8 + 2 * generator.n_spikes  # after latent, draws, spikes
+    start = ndtr(z[:, first : first + 1].double().numpy())
     phase = np.modf(start + np.arange(400) / 10.0)[0]
     expected = 2.0 * ((phase - 0.5) + 0.3 * (phase**2 - 1.0 / 3.0))
     np.testing.assert_allclose(curves, expected, atol=1e-4)
