@@ -1,7 +1,9 @@
-"""One integer seed from sklearn's ``random_state`` convention."""
+"""Random draws: seeds from sklearn's ``random_state`` convention, normal
+draws in parallel."""
 
 from numbers import Integral
 
+import torch
 from sklearn.utils import check_random_state
 
 
@@ -14,3 +16,22 @@ def int_seed(random_state, high: int = 2**31 - 1) -> int:
     if isinstance(random_state, Integral):
         return int(random_state)
     return int(check_random_state(random_state).randint(high))
+
+
+def fill_normal(tensors, generators, executor):
+    """Fill ``tensors`` with standard normal draws, rows split among ``generators``.
+
+    Each generator draws its own contiguous share of every tensor's rows, on
+    ``executor``'s threads: torch draws on one core per call, and the draws
+    are most of a sample's cost. The split depends only on the rows and the
+    number of generators, not on the threads, so seeds give the same draws
+    on any machine.
+    """
+
+    def draw(part, generator):
+        for tensor in tensors:
+            torch.tensor_split(tensor, len(generators))[part].normal_(
+                generator=generator
+            )
+
+    list(executor.map(draw, range(len(generators)), generators))

@@ -93,18 +93,21 @@ def _leaky_stack(sizes):
 def _add_noise_filter(module, n_points, n_hidden):
     """Give a generator what :func:`filtered_noise` needs.
 
-    ``fft_length``, the ``band_to_bin`` buffer, the ``noise_gain`` layer,
-    which starts flat: white noise of half the training curves' scatter, and
-    ``white_shape``, the shape of one curve's draws: its noise's spectrum.
+    ``fft_length``, the ``band_to_bin`` buffer and the ``noise_gain`` layer,
+    which starts flat: white noise of half the training curves' scatter.
     """
     # An FFT length of small primes: 3197 = 23 x 139 ran four times slower.
     module.fft_length = next_fast_len(n_points, real=True)
     spread = band_interpolation(module.fft_length // 2 + 1)
     module.register_buffer("band_to_bin", spread, persistent=False)
     module.noise_gain = nn.Linear(n_hidden, len(spread))
-    module.white_shape = (module.fft_length // 2 + 1, 2)
     nn.init.zeros_(module.noise_gain.weight)
     nn.init.constant_(module.noise_gain.bias, np.log(0.5))
+
+
+def _spectrum_shape(fft_length):
+    """Shape of one curve's draws for :func:`filtered_noise`'s ``white``."""
+    return (fft_length // 2 + 1,)
 
 
 def filtered_noise(gain_layer, hidden, white, band_to_bin, fft_length, n_points):
@@ -120,10 +123,11 @@ def filtered_noise(gain_layer, hidden, white, band_to_bin, fft_length, n_points)
         Maps ``hidden`` to one log gain per knot.
     hidden : torch.Tensor of shape (batch, n_hidden)
         The generator's features.
-    white : torch.Tensor of shape (batch, n_bins, 2)
-        Standard normal draws for the real and imaginary parts of the white
-        noise's spectrum, ``n_bins = fft_length // 2 + 1``: drawing the
-        spectrum saves a forward FFT.
+    white : torch.Tensor of shape (batch, n_bins), complex64
+        Complex standard normal draws (real and imaginary parts of variance
+        1/2) for the white noise's spectrum, ``n_bins = fft_length // 2 + 1``:
+        drawing the spectrum saves a forward FFT. Overwritten when no
+        gradient is recorded (under :func:`torch.no_grad`), to spare a copy.
     band_to_bin : torch.Tensor of shape (n_knots, n_bins)
         :func:`band_interpolation`'s weights.
     fft_length : int
@@ -136,19 +140,27 @@ def filtered_noise(gain_layer, hidden, white, band_to_bin, fft_length, n_points)
     noise : torch.Tensor of shape (batch, n_points)
         Float32 noise with each curve's power spectrum.
     """
+    n_bins = white.shape[-1]
+    # The inverse FFT takes only the real part at zero frequency (and at
+    # Nyquist), which must then carry the whole variance: a factor sqrt(2).
+    # The factor sqrt(fft_length) makes torch's unnormalised inverse FFT
+    # (cheaper than norm="ortho") orthonormal.
+    log_scale = torch.full((n_bins,), np.log(fft_length) / 2, device=white.device)
+    log_scale[0] = np.log(2 * fft_length) / 2
+    if fft_length % 2 == 0:
+        log_scale[-1] = np.log(2 * fft_length) / 2
     with torch.autocast(hidden.device.type, enabled=False):
-        gain = torch.exp(gain_layer(hidden.float()) @ band_to_bin)
-        # The spectrum of unit white noise has parts of variance 1/2, but the
-        # inverse FFT takes only the real part at zero frequency (and at
-        # Nyquist), which must carry the whole variance.
-        scale = torch.full_like(gain[0], np.sqrt(0.5))
-        scale[0] = 1.0
-        if fft_length % 2 == 0:
-            scale[-1] = 1.0
-        parts = white.float() * (gain * scale)[..., None]
-        noise = torch.fft.irfft(
-            torch.view_as_complex(parts), n=fft_length, norm="ortho"
-        )
+        gain = torch.addmm(log_scale, gain_layer(hidden.float()), band_to_bin).exp_()
+        white = white.to(torch.complex64)
+        if torch.is_grad_enabled():
+            parts = white * gain
+        else:
+            # In place, part by part: a complex-by-real product would first
+            # copy the gain to complex.
+            parts = white
+            for part in torch.view_as_real(white).unbind(-1):
+                part.mul_(gain)
+        noise = torch.fft.irfft(parts, n=fft_length)
     return noise[:, :n_points]
 
 
@@ -374,8 +386,10 @@ class FCGenerator(nn.Module):
         Standard normal columns it reads beyond the latent vector: 0.
     white_shape : tuple of int
         Shape of one curve's standard normal noise, ``forward``'s ``white``:
-        ``(n_points,)``, or with ``coloured_noise`` the real and imaginary
-        parts of its spectrum, ``(fft_length // 2 + 1, 2)``.
+        ``(n_points,)``, or with ``coloured_noise`` its spectrum,
+        ``(fft_length // 2 + 1,)``.
+    white_dtype : torch.dtype
+        Its dtype: float32, or complex64 for the spectrum.
     """
 
     # Standard normal draws it takes beyond the latent vector (see ComponentGenerator).
@@ -393,9 +407,6 @@ class FCGenerator(nn.Module):
     ):
         super().__init__()
         self.n_points = n_points
-        # The shape of one curve's standard normal noise (``white``): in
-        # time, or as its spectrum for the noise filter.
-        self.white_shape = (n_points,)
         # Knots at both ends and about every `upsample` points in between.
         self.n_knots = min(n_points, -(-(n_points - 1) // upsample) + 1)
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
@@ -407,6 +418,18 @@ class FCGenerator(nn.Module):
             _add_noise_filter(self, n_points, sizes[-1])
         elif noise_head:
             self.noise_scale = nn.Linear(sizes[-1], 1)
+
+    @property
+    def white_shape(self):
+        # A property, not an attribute, so that pickles of an earlier layout
+        # take this one: the noise in time, or its spectrum for the filter.
+        if self.noise_gain is not None:
+            return _spectrum_shape(self.fft_length)
+        return (self.n_points,)
+
+    @property
+    def white_dtype(self):
+        return torch.float32 if self.noise_gain is None else torch.complex64
 
     def forward(self, z, labels=None, white=None):
         """Curves from latent vectors ``z``; ``white`` is the standard normal
@@ -422,7 +445,9 @@ class FCGenerator(nn.Module):
         if self.noise_scale is None and self.noise_gain is None:
             return curves
         if white is None:
-            white = torch.randn(len(z), *self.white_shape, device=z.device)
+            white = torch.randn(
+                len(z), *self.white_shape, dtype=self.white_dtype, device=z.device
+            )
         if self.noise_gain is not None:
             noise = filtered_noise(
                 self.noise_gain,
@@ -515,8 +540,9 @@ class ComponentGenerator(nn.Module):
         firings' count is drawn (only with a sawtooth).
     white_shape : tuple of int
         Shape of one curve's standard normal noise, ``forward``'s ``white``:
-        the real and imaginary parts of its spectrum,
-        ``(fft_length // 2 + 1, 2)``.
+        its spectrum, ``(fft_length // 2 + 1,)``.
+    white_dtype : torch.dtype
+        Its dtype, complex64.
     """
 
     def __init__(
@@ -598,9 +624,17 @@ class ComponentGenerator(nn.Module):
                 name, torch.tensor(value, dtype=torch.float32), persistent=False
             )
 
+    @property
+    def white_shape(self):
+        return _spectrum_shape(self.fft_length)
+
+    # The noise's spectrum: complex.
+    white_dtype = torch.complex64
+
     def forward(self, z, labels=None, white=None):
         """Curves from ``z`` (``latent_dim + n_random`` columns); ``white`` is
-        the noise's spectrum, standard normal of shape ``(len(z), *white_shape)``
+        the noise's spectrum, complex standard normal of shape
+        ``(len(z), *white_shape)``
         (drawn from torch's generator if None)."""
         latent, drawn = z[:, : self.latent_dim], z[:, self.latent_dim :]
         uniform = torch.special.ndtr(drawn)
@@ -643,7 +677,8 @@ class ComponentGenerator(nn.Module):
         places = (uniform[:, 8:end] * self.n_points).long().clamp_max(self.n_points - 1)
         spread = self.log_spike_spread.exp() * drawn[:, end : end + self.n_spikes]
         heights = torch.exp((self.spikes(hidden) + spread).clamp(max=6.0))
-        curves = curves.scatter_add(1, places, heights.to(curves.dtype))
+        # In place, here and below: the curves are this forward's own.
+        curves = curves.scatter_add_(1, places, heights.to(curves.dtype))
         if self.n_firings:
             # size ((phase - 1/2) + curvature (phase^2 - 1/3)), zero-mean over
             # an interval: its constant is in the drift, the rest takes two
@@ -651,7 +686,9 @@ class ComponentGenerator(nn.Module):
             slope = torch.addcmul(size, size * curvature, saw_phase)
             curves = curves.addcmul_(saw_phase, slope)
         if white is None:
-            white = torch.randn(len(z), *self.white_shape, device=z.device)
+            white = torch.randn(
+                len(z), *self.white_shape, dtype=self.white_dtype, device=z.device
+            )
         noise = filtered_noise(
             self.noise_gain,
             hidden,
@@ -660,7 +697,7 @@ class ComponentGenerator(nn.Module):
             self.fft_length,
             self.n_points,
         )
-        return curves + noise.to(curves.dtype)
+        return curves.add_(noise.to(curves.dtype))
 
     def _sawtooth(self, hidden, drawn):
         """The thruster sawtooth's size, curvature (each of shape (batch, 1))
