@@ -47,9 +47,10 @@ def bls_periods(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Best Box Least Squares period and its detection significance.
 
-    Curves are robustly normalised and clipped of upward outliers; the star's
-    rotation is prewhitened (:class:`~sklearn_lcgan.preprocessing.RotationFilter`);
-    what remains is detrended (by default a quadratic Savitzky-Golay filter
+    Curves are robustly normalised and clipped of upward outliers about a
+    running quadratic fit over ``detrend_window``; the star's rotation is
+    prewhitened (:class:`~sklearn_lcgan.preprocessing.RotationFilter`); what
+    remains is detrended (by default a quadratic Savitzky-Golay filter
     over 0.75 days, which follows a spotted star's curvature where a running
     median leaves residuals that BLS locks onto) and cleared of K2's
     thruster-firing sawtooth (:class:`~sklearn_lcgan.preprocessing.NotchFilter`).
@@ -63,6 +64,15 @@ def bls_periods(
     filter, 84 % with the notch and 90 % with both. Without them, most misses
     were three thruster firings (0.74 days) or the rotation period of a star
     that turns in one or two days.
+
+    Outliers were once clipped about each curve's median, with the robust
+    deviation of the whole curve: on a star whose rotation spans many times
+    its noise, cosmic rays survived, the detrender's fit rose around each,
+    and the dips this left on either side drew BLS to periods of 20 to 33
+    days. Clipping about a running fit (``OutlierClipper(window=...)``) took
+    the recovery in 400 planet samples of a component generator from 82.8 to
+    87.0 % (long-period misses from 27 to 7), and in 400 simulated stars from
+    90.3 to 90.5 %.
 
     Parameters
     ----------
@@ -118,7 +128,7 @@ def bls_periods(
         )
     trial = np.geomspace(min_period, max_period, n_periods)
     durations = [d for d in _DURATIONS if d < min_period]
-    steps = [FluxNormalizer(), OutlierClipper()]
+    steps = [FluxNormalizer(), OutlierClipper(window=detrend_window, cadence=cadence)]
     if rotation_filter:
         steps.append(RotationFilter(cadence=cadence))
     steps.append(

@@ -542,10 +542,14 @@ class NotchFilter(OneToOneFeatureMixin, _CurveTransformer):
 
 
 class OutlierClipper(OneToOneFeatureMixin, _CurveTransformer):
-    """Clip outliers to ``median +/- sigma * robust std`` of each curve.
+    """Clip outliers to ``centre +/- sigma * robust std`` of each curve.
 
     One-sided by default: only points above the curve are clipped (cosmic rays,
-    flares), since transits are dips and must survive.
+    flares), since transits are dips and must survive. The centre is the
+    curve's median, or with ``window`` a running fit that follows the star's
+    variability: on a star whose rotation spans many times its noise, a cosmic
+    ray can stand far above its neighbours and still below the median plus a
+    few robust deviations of the whole curve.
 
     Parameters
     ----------
@@ -553,6 +557,14 @@ class OutlierClipper(OneToOneFeatureMixin, _CurveTransformer):
         Clipping threshold in robust standard deviations (MAD-based).
     side : {"upper", "lower", "both"}, default="upper"
         Which outliers to clip.
+    window : float or None, default=None
+        None clips about each curve's median, with the robust deviation of
+        the whole curve; a width in days clips about a quadratic
+        Savitzky-Golay fit over that window, with the robust deviation of the
+        curve from it. The fit needs complete curves (fill gaps first with
+        :class:`GapFiller`).
+    cadence : float, default=0.0204335
+        Sampling interval in days (Kepler long cadence), for ``window``.
 
     Attributes
     ----------
@@ -572,14 +584,32 @@ class OutlierClipper(OneToOneFeatureMixin, _CurveTransformer):
     _parameter_constraints = {
         "sigma": [Interval(Real, 0, None, closed="neither")],
         "side": [StrOptions({"upper", "lower", "both"})],
+        "window": [Interval(Real, 0, None, closed="neither"), None],
+        "cadence": [Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, *, sigma=5.0, side="upper"):
+    def __init__(
+        self, *, sigma=5.0, side="upper", window=None, cadence=KEPLER_LONG_CADENCE
+    ):
         self.sigma = sigma
         self.side = side
+        self.window = window
+        self.cadence = cadence
 
     def _transform_curves(self, X):
-        centre, scale = _nan_robust_scale(X)
+        if self.window is None:
+            centre, scale = _nan_robust_scale(X)
+        else:
+            if np.isnan(X).any():
+                row = int(np.flatnonzero(np.isnan(X).any(axis=1))[0])
+                raise ValueError(
+                    f"OutlierClipper(window={self.window!r}) fits a running trend, "
+                    f"which needs complete curves, but curve {row} has NaN; fill "
+                    "gaps first with GapFiller(), or use window=None."
+                )
+            width = _window_points(self.window, self.cadence, X.shape[1])
+            centre = savgol_filter(X, width, min(2, width - 1), axis=1, mode="interp")
+            scale = _nan_robust_scale(X - centre)[1]
         upper = np.inf if self.side == "lower" else centre + self.sigma * scale
         lower = -np.inf if self.side == "upper" else centre - self.sigma * scale
         # np.clip keeps NaN cadences as NaN.

@@ -133,6 +133,26 @@ def test_outlier_clipper_is_one_sided_by_default():
     assert lower[0, 10] == 40.0 and lower[0, 20] > -6
 
 
+def test_outlier_clipper_with_a_window_catches_spikes_on_a_large_rotation():
+    rng = np.random.default_rng(0)
+    t = np.arange(3000) * 0.0204335
+    star = 50 * np.sin(2 * np.pi * t / 3.0) + rng.normal(size=t.size)
+    transit = (t % 7.0) < 0.15
+    X = (star - 5.0 * transit)[None, :]
+    X[0, 700] += 30.0  # 30 noise levels, but well inside the rotation's range
+    about_median = OutlierClipper().fit_transform(X)
+    assert about_median[0, 700] == X[0, 700]
+    local = OutlierClipper(window=0.75).fit_transform(X)
+    assert local[0, 700] < X[0, 700] - 20
+    # The rotation's crests and the transits' dips are left alone.
+    others = np.delete(np.arange(t.size), 700)
+    assert np.mean(local[0, others] == X[0, others]) > 0.999
+    np.testing.assert_array_equal(local[0, transit], X[0, transit])
+    X[0, 5] = np.nan
+    with pytest.raises(ValueError, match="GapFiller"):
+        OutlierClipper(window=0.75).fit_transform(X)
+
+
 def test_gap_filler_interpolates_and_refuses_empty_curves():
     out = GapFiller().fit_transform([[0.0, np.nan, np.nan, 3.0, np.nan]])
     np.testing.assert_allclose(out, [[0, 1, 2, 3, 3]])
