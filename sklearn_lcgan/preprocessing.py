@@ -489,6 +489,11 @@ class NotchFilter(OneToOneFeatureMixin, _CurveTransformer):
         firings' interval jitters by a few per cent, which widens the line.
     cadence : float, default=0.0204335
         Sampling interval in days (Kepler long cadence).
+    harmonics : int, default=1
+        Multiples of ``1 / period`` to stop, each over ``width`` of itself;
+        1 stops the fundamental only. A sawtooth also has power at half and a
+        third of its period, where Box Least Squares finds the firings'
+        multiples once the fundamental is gone.
 
     Attributes
     ----------
@@ -518,14 +523,21 @@ class NotchFilter(OneToOneFeatureMixin, _CurveTransformer):
         "period": [Interval(Real, 0, None, closed="neither")],
         "width": [Interval(Real, 0, 1, closed="neither")],
         "cadence": [Interval(Real, 0, None, closed="neither")],
+        "harmonics": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
-        self, *, period=K2_THRUSTER_PERIOD, width=0.01, cadence=KEPLER_LONG_CADENCE
+        self,
+        *,
+        period=K2_THRUSTER_PERIOD,
+        width=0.01,
+        cadence=KEPLER_LONG_CADENCE,
+        harmonics=1,
     ):
         self.period = period
         self.width = width
         self.cadence = cadence
+        self.harmonics = harmonics
 
     def _transform_curves(self, X):
         if not self.period > 2 * self.cadence:
@@ -535,7 +547,9 @@ class NotchFilter(OneToOneFeatureMixin, _CurveTransformer):
                 "check that both are in days."
             )
         frequency = rfftfreq(X.shape[1], self.cadence)
-        stop = np.abs(frequency * self.period - 1.0) <= self.width
+        stop = np.zeros(frequency.shape, dtype=bool)
+        for multiple in range(1, self.harmonics + 1):
+            stop |= np.abs(frequency * self.period / multiple - 1.0) <= self.width
         spectrum = rfft(X, axis=1)
         spectrum[:, stop] = 0.0
         return irfft(spectrum, X.shape[1], axis=1)

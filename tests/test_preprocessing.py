@@ -121,6 +121,25 @@ def test_notch_filter_removes_k2_sawtooth_keeps_transits():
         NotchFilter(period=0.03).fit_transform(roll[None, :])
 
 
+def test_notch_filter_stops_the_harmonics_it_is_asked_to():
+    t = np.arange(3197) * 0.0204335
+    phase = (t / 0.2452) % 1.0
+    saw = (phase - 0.5)[None, :]
+
+    def power_at(X, multiple):
+        spectrum = np.abs(np.fft.rfft(X[0])) ** 2
+        frequency = np.fft.rfftfreq(t.size, 0.0204335)
+        return spectrum[np.abs(frequency * 0.2452 / multiple - 1) <= 0.01].sum()
+
+    fundamental = NotchFilter().fit_transform(saw)
+    three = NotchFilter(harmonics=3).fit_transform(saw)
+    assert power_at(fundamental, 1) < 1e-20 * power_at(saw, 1)
+    assert power_at(fundamental, 2) == pytest.approx(power_at(saw, 2))
+    for multiple in (1, 2, 3):
+        assert power_at(three, multiple) < 1e-20 * power_at(saw, multiple)
+    assert power_at(three, 4) == pytest.approx(power_at(saw, 4))
+
+
 def test_outlier_clipper_is_one_sided_by_default():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(1, 500))
