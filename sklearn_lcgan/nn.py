@@ -433,7 +433,8 @@ class FCGenerator(nn.Module):
 
     def forward(self, z, labels=None, white=None):
         """Curves from latent vectors ``z``; ``white`` is the standard normal
-        noise for the noise head (drawn from torch's generator if None)."""
+        noise for the noise head (drawn from torch's generator if None; with
+        ``coloured_noise``, overwritten under :func:`torch.no_grad`)."""
         if self.embedding is not None:
             z = torch.cat([z, self.embedding(labels)], dim=1)
         hidden = self.body(z)
@@ -634,8 +635,8 @@ class ComponentGenerator(nn.Module):
     def forward(self, z, labels=None, white=None):
         """Curves from ``z`` (``latent_dim + n_random`` columns); ``white`` is
         the noise's spectrum, complex standard normal of shape
-        ``(len(z), *white_shape)``
-        (drawn from torch's generator if None)."""
+        ``(len(z), *white_shape)`` (drawn from torch's generator if None;
+        overwritten under :func:`torch.no_grad`)."""
         latent, drawn = z[:, : self.latent_dim], z[:, self.latent_dim :]
         uniform = torch.special.ndtr(drawn)
         if self.embedding is not None:
