@@ -11,7 +11,8 @@ branch and the spectral loss; its count leaves out the synthesis), the same
 with its rotation frequencies drawn from the simulator's range
 (``rotation_cycles=(1.5, 85)``, as a user would set their stars'), that
 setting trained three times as many epochs, the same with K2's thruster
-sawtooth (``thruster_period=12.0``), and two references (white noise
+sawtooth (``thruster_period=12.0``), the same with the steps' quantiles
+beside the spectra (``curve_quantiles=True``), and two references (white noise
 of matched variance; held-out real curves, the best possible): discriminative
 score, MMD, PSD distance, Box Least Squares recovery of the periods injected
 into planet samples, seconds per epoch and samples per second.
@@ -157,6 +158,12 @@ def main(n_train=5000, max_epochs=30, only=()):
     configs["components, rotation range, thruster, 3x epochs"] = {
         **configs["components, rotation range, 3x epochs"],
         "thruster_period": 12.0,
+    }
+    # The critic's spectrum branch and the spectral loss also read the steps'
+    # quantiles: the noise level and the spikes.
+    configs["components, thruster, quantiles, 3x epochs"] = {
+        **configs["components, rotation range, thruster, 3x epochs"],
+        "curve_quantiles": True,
     }
     if only:
         configs = {name: configs[name] for name in only}

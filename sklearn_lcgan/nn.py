@@ -105,24 +105,28 @@ def _add_noise_filter(module, n_points, n_hidden):
     nn.init.constant_(module.noise_gain.bias, np.log(0.5))
 
 
+def _noise_log_gain(module, hidden):
+    """A generator's log gains at its noise filter's knots, in float32."""
+    with torch.autocast(hidden.device.type, enabled=False):
+        return module.noise_gain(hidden.float())
+
+
 def _spectrum_shape(fft_length):
     """Shape of one curve's draws for :func:`filtered_noise`'s ``white``."""
     return (fft_length // 2 + 1,)
 
 
-def filtered_noise(gain_layer, hidden, white, band_to_bin, fft_length, n_points):
+def filtered_noise(log_gain, white, band_to_bin, fft_length, n_points):
     """White noise through a filter of a gain per frequency band for each curve.
 
-    The log gains at :func:`band_interpolation`'s knots come from
-    ``gain_layer(hidden)``; the FFT runs in float32 (there is no bfloat16 FFT)
-    over ``fft_length`` points, and the result is cut to ``n_points``.
+    The FFT runs in float32 (there is no bfloat16 FFT) over ``fft_length``
+    points, and the result is cut to ``n_points``.
 
     Parameters
     ----------
-    gain_layer : torch.nn.Module
-        Maps ``hidden`` to one log gain per knot.
-    hidden : torch.Tensor of shape (batch, n_hidden)
-        The generator's features.
+    log_gain : torch.Tensor of shape (batch, n_knots), float32
+        Each curve's log gain at :func:`band_interpolation`'s knots (a
+        generator's ``noise_gain`` layer of its features).
     white : torch.Tensor of shape (batch, n_bins), complex64
         Complex standard normal draws (real and imaginary parts of variance
         1/2) for the white noise's spectrum, ``n_bins = fft_length // 2 + 1``:
@@ -149,8 +153,8 @@ def filtered_noise(gain_layer, hidden, white, band_to_bin, fft_length, n_points)
     log_scale[0] = np.log(2 * fft_length) / 2
     if fft_length % 2 == 0:
         log_scale[-1] = np.log(2 * fft_length) / 2
-    with torch.autocast(hidden.device.type, enabled=False):
-        gain = torch.addmm(log_scale, gain_layer(hidden.float()), band_to_bin).exp_()
+    with torch.autocast(white.device.type, enabled=False):
+        gain = torch.addmm(log_scale, log_gain, band_to_bin).exp_()
         white = white.to(torch.complex64)
         if torch.is_grad_enabled():
             parts = white * gain
@@ -188,7 +192,54 @@ class LogPowerBands(nn.Module):
         centred = X - X.mean(dim=1, keepdim=True)
         spectrum = torch.fft.rfft(centred, n=self.fft_length, norm="ortho")
         # The floor keeps gradients finite where a band holds almost no power.
-        return torch.log(spectrum[:, 1:].abs().square() @ self.average + 1e-2)
+        # At 1e-4 the critic sees white noise down to 1 % of a curve's
+        # scatter (the simulator's quietest stars: 1.4 %); at 1e-2 (10 %) a
+        # third of its stars' noise was out of sight, and the generator made
+        # quiet rotators without noise.
+        return torch.log(spectrum[:, 1:].abs().square() @ self.average + 1e-4)
+
+
+# Percentiles of a curve's steps that CurveSummary adds to its spectrum.
+_STEP_QUANTILES = (0.0, 0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999, 1.0)
+
+
+class CurveSummary(nn.Module):
+    """Each curve's log power spectrum in bands and, optionally, the
+    quantiles of its steps.
+
+    Parameters
+    ----------
+    n_points : int
+        Length of the curves.
+    quantiles : bool, default=False
+        Also the 0, 0.1, 1, 5, 25, 50, 75, 95, 99, 99.9 and 100th percentiles
+        of each curve's steps (first differences) on a signed log scale,
+        ``asinh(q / 0.01)``: the white noise's level and the tallest spikes,
+        which a spectrum averages away.
+
+    Attributes
+    ----------
+    n_features : int
+        Features per curve: :class:`LogPowerBands`' bands, plus 11 with
+        ``quantiles``.
+    """
+
+    def __init__(self, n_points, quantiles=False):
+        super().__init__()
+        self.bands = LogPowerBands(n_points)
+        levels = _STEP_QUANTILES if quantiles else ()
+        self.register_buffer("levels", torch.tensor(levels), persistent=False)
+
+    @property
+    def n_features(self):
+        return self.bands.average.shape[1] + len(self.levels)
+
+    def forward(self, X):
+        bands = self.bands(X)
+        if not len(self.levels):
+            return bands
+        steps = torch.quantile(torch.diff(X, dim=1), self.levels, dim=1).T
+        return torch.cat([bands, torch.asinh(steps / 0.01)], dim=1)
 
 
 def rbf_mmd(a: torch.Tensor, b: torch.Tensor, widths=(0.25, 1.0, 4.0)) -> torch.Tensor:
@@ -451,8 +502,7 @@ class FCGenerator(nn.Module):
             )
         if self.noise_gain is not None:
             noise = filtered_noise(
-                self.noise_gain,
-                hidden,
+                _noise_log_gain(self, hidden),
                 white,
                 self.band_to_bin,
                 self.fft_length,
@@ -486,9 +536,10 @@ class ComponentGenerator(nn.Module):
     - filtered noise (:func:`filtered_noise`): granulation, pointing
       systematics and photon noise, with a gain per frequency band;
     - spikes: single-cadence outliers such as cosmic-ray hits, of log-normal
-      heights: the network sets each spike's median height and learns how
-      widely heights spread, so that some curves have tall spikes and many
-      none worth the name, as real curves do;
+      heights in units of the curve's white noise: the network sets each
+      spike's median height and learns how widely heights spread, so that
+      some curves have tall spikes and many none worth the name, as real
+      curves do;
     - optionally, a sawtooth reset at a spacecraft's regular firings, such as
       K2's roll correction every 5.9 hours: it rises through each interval
       and drops at the firing, with a curvature and a log-normal size that
@@ -539,6 +590,9 @@ class ComponentGenerator(nn.Module):
     knot_spacing : int
         ``round(thruster_period)``: points between the knots at which the
         firings' count is drawn (only with a sawtooth).
+    white_knot : int
+        The first of the noise filter's knots at or above half the Nyquist
+        frequency; the spikes' unit is the mean gain from there up.
     white_shape : tuple of int
         Shape of one curve's standard normal noise, ``forward``'s ``white``:
         its spectrum, ``(fft_length // 2 + 1,)``.
@@ -580,8 +634,9 @@ class ComponentGenerator(nn.Module):
         self.rotation = nn.Linear(sizes[-1], 3)  # two amplitudes, envelope depth
         self.drift = nn.Linear(sizes[-1], 3)
         self.spikes = nn.Linear(sizes[-1], n_spikes)
-        # Spikes start three noise levels high: big enough for the critic to see.
-        nn.init.constant_(self.spikes.bias, np.log(3.0))
+        # Spikes start six noise levels high, three times the training curves'
+        # scatter: big enough for the critic to see.
+        nn.init.constant_(self.spikes.bias, np.log(6.0))
         # The spread of log heights must start above 0: at 0 its gradient
         # (the mean of the draws times the loss's slope) vanishes.
         self.log_spike_spread = nn.Parameter(torch.full((n_spikes,), np.log(1.5)))
@@ -599,6 +654,9 @@ class ComponentGenerator(nn.Module):
                 persistent=False,
             )
         _add_noise_filter(self, n_points, sizes[-1])
+        # The first knot at or above half Nyquist, where white noise rules.
+        knot_bins = self.band_to_bin.argmax(dim=1)
+        self.white_knot = int(torch.searchsorted(knot_bins, knot_bins[-1] // 2))
         # The smooth parts are built block by block (see _smooth): the time
         # at each block's start and within a block, in units of the curve.
         n_blocks = -(-n_points // _BLOCK)
@@ -677,7 +735,13 @@ class ComponentGenerator(nn.Module):
         curves = self._smooth(amplitude, sine_phase, frequency, coefficients, level)
         places = (uniform[:, 8:end] * self.n_points).long().clamp_max(self.n_points - 1)
         spread = self.log_spike_spread.exp() * drawn[:, end : end + self.n_spikes]
-        heights = torch.exp((self.spikes(hidden) + spread).clamp(max=6.0))
+        # Heights are in units of the curve's white noise (its mean log gain
+        # above half Nyquist), as outliers are judged: in units of its scatter,
+        # a quiet rotator's spikes came out hundreds of noise levels high.
+        log_gain = _noise_log_gain(self, hidden)
+        log_noise = log_gain[:, self.white_knot :].mean(1, keepdim=True)
+        log_heights = log_noise + self.spikes(hidden) + spread
+        heights = torch.exp(log_heights.clamp(max=6.0))
         # In place, here and below: the curves are this forward's own.
         curves = curves.scatter_add_(1, places, heights.to(curves.dtype))
         if self.n_firings:
@@ -691,8 +755,7 @@ class ComponentGenerator(nn.Module):
                 len(z), *self.white_shape, dtype=self.white_dtype, device=z.device
             )
         noise = filtered_noise(
-            self.noise_gain,
-            hidden,
+            log_gain,
             white,
             self.band_to_bin,
             self.fft_length,
@@ -801,8 +864,11 @@ class PatchLSTMCritic(nn.Module):
         whose length is not a multiple of ``pack`` loses its last curves.
     spectrum_points : int or None, default=None
         If set, the length of the curves, and the head also reads each pack's
-        log power spectra (:class:`LogPowerBands`) through two dense layers:
+        log power spectra (:class:`CurveSummary`) through two dense layers:
         the noise colour that LSTMs over patches barely see.
+    spectrum_quantiles : bool, default=False
+        With ``spectrum_points``, the spectra come with the quantiles of each
+        curve's steps (``CurveSummary(quantiles=True)``).
     """
 
     def __init__(
@@ -814,6 +880,7 @@ class PatchLSTMCritic(nn.Module):
         minibatch_std=True,
         pack=1,
         spectrum_points=None,
+        spectrum_quantiles=False,
     ):
         super().__init__()
         self.patch_size = patch_size
@@ -833,10 +900,10 @@ class PatchLSTMCritic(nn.Module):
         self.bands = self.spectrum = None
         n_spectrum = 0
         if spectrum_points is not None:
-            self.bands = LogPowerBands(spectrum_points)
+            self.bands = CurveSummary(spectrum_points, spectrum_quantiles)
             n_spectrum = width
             self.spectrum = nn.Sequential(
-                nn.Linear(self.bands.average.shape[1] * pack, width),
+                nn.Linear(self.bands.n_features * pack, width),
                 nn.LeakyReLU(0.2),
                 nn.Linear(width, width),
                 nn.LeakyReLU(0.2),

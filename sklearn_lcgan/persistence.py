@@ -44,7 +44,8 @@ from ._atomic import atomic_write
 # 3: its critic gained `pack` (new default 4) and embeds labels per patch.
 # 4: ComponentGenerator's spikes gained a learnt spread of log heights.
 # 5: TransitCurveGenerator gained `thruster_period` (ComponentGenerator a sawtooth).
-FORMAT = 5
+# 6: ComponentGenerator's spike heights are in units of the white noise.
+FORMAT = 6
 _JSON, _TENSORS = "model.json", "tensors.pt"
 _TRUSTED_MODULES = (
     "sklearn",

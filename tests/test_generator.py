@@ -45,6 +45,7 @@ def conditional_gan(curves):
             max_epochs=2,
             synthesis="components",
             critic_spectrum=True,
+            curve_quantiles=True,
             thruster_period=4.0,
             random_state=0,
             **TINY,
@@ -346,6 +347,52 @@ def test_spectral_mmd_and_log_power_bands():
     assert int(bands.argmax()) == 6  # the band of bin 7 alone
     for n_points in (2, 150, 200, 3197):  # every band holds a bin, at any length
         assert torch.isfinite(LogPowerBands(n_points)(torch.randn(3, n_points))).all()
+    # White noise of 1 % of the scatter shows above the floor: 3.3 times
+    # quieter, the top bands drop by about log(2e-4 / 1.09e-4) = 0.6 (by 0.01 with
+    # a floor of 1e-2).
+    torch.manual_seed(1)
+    white = torch.randn(1, 400)
+    loud, quiet = LogPowerBands(400)(
+        rotation + torch.cat([0.01 * white, 0.003 * white])
+    )
+    assert (loud - quiet)[-10:].mean() > 0.4
+
+
+def test_curve_summary_quantiles_see_noise_level_and_spikes():
+    import torch
+
+    from sklearn_lcgan.nn import CurveSummary, LogPowerBands
+
+    torch.manual_seed(0)
+    noise = torch.randn(1, 400)
+    spiked = noise.clone()
+    spiked[0, 200] += 30.0
+    plain = CurveSummary(400)
+    summary = CurveSummary(400, quantiles=True)
+    n_bands = LogPowerBands(400).average.shape[1]
+    assert plain.n_features == plain(noise).shape[1] == n_bands
+    assert summary.n_features == summary(noise).shape[1] == n_bands + 11
+    torch.testing.assert_close(summary(noise)[:, :n_bands], plain(noise))
+    quiet, loud, spike = (summary(x)[0, n_bands:] for x in (noise, 2 * noise, spiked))
+    # The quartiles of the steps (columns 4 and 6) grow with the noise, in a
+    # signed log scale: asinh(q / 0.01), about log(2) further from 0.
+    assert torch.allclose(
+        loud[[4, 6]].abs() - quiet[[4, 6]].abs(),
+        torch.log(torch.tensor(2.0)),
+        atol=0.01,
+    )
+    # The spike's rise and fall are the largest and smallest steps.
+    assert spike[-1] > quiet[-1] + 1.5 and spike[0] < quiet[0] - 1.5
+    torch.testing.assert_close(
+        spike[[3, 4, 6, 7]], quiet[[3, 4, 6, 7]], atol=0.05, rtol=0
+    )
+
+
+def test_curve_quantiles_need_a_spectrum_to_join(curves):
+    X, _ = curves
+    gan = TransitCurveGenerator(curve_quantiles=True, max_epochs=1, **TINY)
+    with pytest.raises(ValueError, match="set critic_spectrum=True or spectral_weight"):
+        gan.fit(X)
 
 
 def test_curves_beyond_float32_get_clear_error():
@@ -537,16 +584,25 @@ def test_component_generator_spikes_and_no_pattern_at_fixed_times():
     torch.manual_seed(0)
     generator = ComponentGenerator(300, latent_dim=4, hidden_sizes=(8,), n_spikes=3)
     _silent_components(generator)
+    z = torch.randn(5, 4 + generator.n_random)
     with torch.no_grad():
-        generator.spikes.bias.fill_(np.log(7.0))
+        # Heights are in units of the white noise, set here to 1e-4 (its gain
+        # above half Nyquist; the spectrum's low part is silent).
+        generator.noise_gain.bias[generator.white_knot :] = np.log(1e-4)
+        generator.spikes.bias.fill_(np.log(7e4))
         generator.log_spike_spread.fill_(-30.0)  # every spike exactly 7 high
-        spiky = generator(torch.randn(5, 4 + generator.n_random)).numpy()
+        spiky = generator(z).numpy()
+        generator.noise_gain.bias[generator.white_knot :] = np.log(2e-4)
+        twice = generator(z).numpy()
     assert ((spiky > 1.0).sum(axis=1) <= 3).all() and (spiky > 1.0).any()
     heights = spiky[spiky > 1.0] / 7.0  # two spikes may share a point
     np.testing.assert_allclose(heights, np.round(heights), atol=1e-3)
+    # Twice the noise, twice the spikes.
+    np.testing.assert_allclose(twice[spiky > 1.0], 2 * spiky[spiky > 1.0], rtol=1e-3)
 
     # With a spread, log heights are normal around the median the network sets.
     with torch.no_grad():
+        generator.noise_gain.bias[generator.white_knot :] = np.log(1e-4)
         generator.log_spike_spread.fill_(np.log(0.5))
         z = torch.randn(4000, 4 + generator.n_random)
         curves = generator(z).numpy()
@@ -632,6 +688,7 @@ def test_spectrum_critic_reads_the_power_spectrum(curves):
         max_epochs=1,
         synthesis="components",
         critic_spectrum=True,
+        curve_quantiles=True,
         spectral_weight=10.0,
         random_state=0,
         **TINY,

@@ -162,6 +162,7 @@ def test_component_generator_round_trips(kepler_like, tmp_path):
         generator_hidden=(16,),
         critic_hidden=(8,),
         critic_spectrum=True,
+        curve_quantiles=True,
         rotation_cycles=(2.0, 40.0),
         thruster_period=12.0,
         max_epochs=1,
