@@ -897,13 +897,13 @@ class PatchLSTMCritic(nn.Module):
         )
         self.dropout = nn.Dropout(dropout)
         self.minibatch_std = minibatch_std
-        self.bands = self.spectrum = None
+        self.summary = self.spectrum = None
         n_spectrum = 0
         if spectrum_points is not None:
-            self.bands = CurveSummary(spectrum_points, spectrum_quantiles)
+            self.summary = CurveSummary(spectrum_points, spectrum_quantiles)
             n_spectrum = width
             self.spectrum = nn.Sequential(
-                nn.Linear(self.bands.n_features * pack, width),
+                nn.Linear(self.summary.n_features * pack, width),
                 nn.LeakyReLU(0.2),
                 nn.Linear(width, width),
                 nn.LeakyReLU(0.2),
@@ -933,6 +933,6 @@ class PatchLSTMCritic(nn.Module):
             spread = pooled.std(dim=0, unbiased=False).mean()
             pooled = torch.cat([pooled, spread.expand(len(pooled), 1)], dim=1)
         if self.spectrum is not None:
-            spectra = self.spectrum(self.bands(X).reshape(n_packs, -1))
+            spectra = self.spectrum(self.summary(X).reshape(n_packs, -1))
             pooled = torch.cat([pooled, spectra], dim=1)
         return self.head(pooled).squeeze(1)
