@@ -517,6 +517,17 @@ class TransitCurveGenerator(BaseEstimator):
         data = torch.from_numpy(Z).to(device)
         labels = torch.from_numpy(codes).to(device)
         conditional = self.classes_ is not None
+        # The critic's spectrum branch and the spectral loss read the same
+        # summaries of the real curves, which do not change: computed once,
+        # not in every step (the quantiles' sort costs more than anything but
+        # the LSTMs).
+        summaries = None
+        summarise = self.critic_.summary
+        if summarise is None:
+            summarise = self._spectrum
+        if summarise is not None:
+            with torch.no_grad():
+                summaries = torch.cat([summarise(chunk) for chunk in data.split(1024)])
         epochs = range(len(self.history_), self.max_epochs)
         bar = tqdm(epochs, desc="GAN epochs", disable=not self.verbose)
         for epoch in bar:
@@ -533,11 +544,12 @@ class TransitCurveGenerator(BaseEstimator):
                         order[b * self.batch_size : (b + 1) * self.batch_size]
                     )
                     real, lab = data[rows], labels[rows] if conditional else None
-                    d_loss, gap = self._critic_step(real, lab)
+                    summary = None if summaries is None else summaries[rows]
+                    d_loss, gap = self._critic_step(real, lab, summary)
                     sums["critic_loss"] += d_loss
                     sums["wasserstein"] += gap
                     if b % self.n_critic == 0:
-                        g_loss, spectral = self._generator_step(real, lab)
+                        g_loss, spectral = self._generator_step(real, lab, summary)
                         sums["generator_loss"] += g_loss
                         if self.spectral_weight:
                             sums["spectral_mmd"] += spectral
@@ -581,9 +593,11 @@ class TransitCurveGenerator(BaseEstimator):
         width = self.latent_dim + self.generator_.n_random
         return torch.randn(n, width, generator=generator, device=device)
 
-    def _critic_step(self, real, labels):
+    def _critic_step(self, real, labels, real_summary):
+        """One critic update; ``real_summary`` is the real batch's
+        ``CurveSummary`` (None if neither the critic nor the loss reads it)."""
         fake = self.generator_(self._noise(len(real), real.device), labels).detach()
-        real_score = self.critic_(real, labels)
+        real_score = self.critic_(real, labels, real_summary)
         fake_score = self.critic_(fake, labels)
         if self.loss == "wgan-gp":
             gap = real_score.mean() - fake_score.mean()
@@ -618,7 +632,8 @@ class TransitCurveGenerator(BaseEstimator):
         (grad,) = torch.autograd.grad(score.sum(), mixed, create_graph=True)
         return ((grad.reshape(n_packs, -1).norm(dim=1) - 1.0) ** 2).mean()
 
-    def _generator_step(self, real, labels):
+    def _generator_step(self, real, labels, real_summary):
+        """One generator update; ``real_summary`` as in ``_critic_step``."""
         fake = self.generator_(self._noise(len(real), real.device), labels)
         score = self.critic_(fake, labels)
         if self.loss == "wgan-gp":
@@ -629,7 +644,7 @@ class TransitCurveGenerator(BaseEstimator):
             )
         spectral = torch.zeros(())
         if self.spectral_weight:
-            spectral = rbf_mmd(self._spectrum(fake), self._spectrum(real))
+            spectral = rbf_mmd(self._spectrum(fake), real_summary)
             loss = loss + self.spectral_weight * spectral
         self._opt_g.zero_grad()
         loss.backward()

@@ -910,7 +910,9 @@ class PatchLSTMCritic(nn.Module):
             )
         self.head = nn.Linear(2 * sizes[-1] + int(minibatch_std) + n_spectrum, 1)
 
-    def forward(self, X, labels=None):
+    def forward(self, X, labels=None, summary=None):
+        """Scores of ``X`` (one per pack); ``summary``, if given, is X's
+        :class:`CurveSummary` computed beforehand (used with ``spectrum_points``)."""
         n_packs = len(X) // self.pack
         X = X[: n_packs * self.pack]
         diff = torch.diff(X, dim=1, prepend=X[:, :1])
@@ -933,6 +935,9 @@ class PatchLSTMCritic(nn.Module):
             spread = pooled.std(dim=0, unbiased=False).mean()
             pooled = torch.cat([pooled, spread.expand(len(pooled), 1)], dim=1)
         if self.spectrum is not None:
-            spectra = self.spectrum(self.summary(X).reshape(n_packs, -1))
+            if summary is None:
+                summary = self.summary(X)
+            summary = summary[: n_packs * self.pack].reshape(n_packs, -1)
+            spectra = self.spectrum(summary)
             pooled = torch.cat([pooled, spectra], dim=1)
         return self.head(pooled).squeeze(1)

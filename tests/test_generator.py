@@ -157,8 +157,8 @@ def test_history_and_verbose_progress(curves, capsys):
 class DivergesInEpochTwo(TransitCurveGenerator):
     """Training whose generator loss turns NaN in the second epoch."""
 
-    def _generator_step(self, real, labels):
-        loss, spectral = super()._generator_step(real, labels)
+    def _generator_step(self, real, labels, real_summary):
+        loss, spectral = super()._generator_step(real, labels, real_summary)
         return (float("nan") if len(self.history_) == 1 else loss), spectral
 
 
@@ -177,10 +177,36 @@ def test_diverging_training_stops_with_clear_error_and_last_good_weights(curves)
 class InterruptedInEpochTwo(TransitCurveGenerator):
     """Training that the user interrupts (Ctrl-C) in the second epoch."""
 
-    def _critic_step(self, real, labels):
+    def _critic_step(self, real, labels, real_summary):
         if len(self.history_) == 1:
             raise KeyboardInterrupt
-        return super()._critic_step(real, labels)
+        return super()._critic_step(real, labels, real_summary)
+
+
+class ChecksRealSummaries(TransitCurveGenerator):
+    """Training that checks the real batches' summaries it is handed."""
+
+    def _critic_step(self, real, labels, real_summary):
+        import torch
+
+        torch.testing.assert_close(real_summary, self.critic_.summary(real))
+        torch.testing.assert_close(real_summary, self._spectrum(real))
+        self.n_checked_ = getattr(self, "n_checked_", 0) + 1
+        return super()._critic_step(real, labels, real_summary)
+
+
+def test_real_summaries_computed_once_are_those_of_each_batch(curves):
+    X, _ = curves
+    gan = ChecksRealSummaries(
+        max_epochs=2,
+        synthesis="components",
+        critic_spectrum=True,
+        curve_quantiles=True,
+        spectral_weight=10.0,
+        random_state=0,
+        **TINY,
+    ).fit(X)
+    assert gan.n_checked_ == 2 * (len(X) // TINY["batch_size"])
 
 
 def test_interrupted_training_keeps_last_good_weights_and_says_so(curves):
@@ -680,7 +706,13 @@ def test_spectrum_critic_reads_the_power_spectrum(curves):
         scores = critic(X)
         shifted = critic(torch.roll(X, 7, dims=1))
         smoothed = critic(torch.cumsum(X, dim=1))  # the same curves, red
+        # A summary computed beforehand (as training does for the real
+        # curves) stands in for X's own.
+        given = critic(X, summary=critic.summary(X))
+        other = critic(X, summary=critic.summary(torch.cumsum(X, dim=1)))
     assert scores.shape == (2,)
+    torch.testing.assert_close(given, scores)
+    torch.testing.assert_close(other, smoothed)
     np.testing.assert_allclose(shifted, scores, rtol=1e-4, atol=1e-5)
     assert (smoothed - scores).abs().min() > 1e-3
     X, y = curves
