@@ -11,6 +11,7 @@ import warnings
 
 import batman
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 KEPLER_LONG_CADENCE = 0.0204335  # days (29.4 min)
 # K2 fired its thrusters every 5.9 hours to correct the roll (Van Cleve et al.
@@ -124,13 +125,26 @@ def midpoint_exp_time(exp_time: float, supersample_factor: int) -> float:
     return float(exp_time) * (n - 1) / n
 
 
+def batman_threads_kept():
+    """A context that undoes batman's change to the OpenMP thread count.
+
+    batman's C code calls ``omp_set_num_threads`` for every model. Where
+    torch's OpenMP runtime was loaded first, the call lands there, and torch
+    then trains and samples on one thread until told otherwise. threadpoolctl
+    puts every OpenMP runtime's count back on exit (at about 4 ms a call:
+    wrap batches of models, not each one).
+    """
+    return threadpool_limits(limits=None, user_api="openmp")
+
+
 def transit_light_curve(
     params: batman.TransitParams,
     time: np.ndarray,
     supersample_factor: int,
     exp_time: float,
 ) -> np.ndarray:
-    """Relative flux of a batman transit model (1 out of transit).
+    """Relative flux of a batman transit model (1 out of transit); call it
+    within :func:`batman_threads_kept`.
 
     With ``supersample_factor > 1`` the model is averaged over each exposure
     of length ``exp_time`` by the midpoint rule.

@@ -25,6 +25,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 from ._physics import (
     K2_THRUSTER_PERIOD,
     KEPLER_LONG_CADENCE,
+    batman_threads_kept,
     count_transits,
     inclination,
     make_params,
@@ -521,15 +522,16 @@ def make_kepler_like(
             "rotation_amplitude": rot_amp,
         }
     )
-    planets, models = _simulate_planets(
-        rng,
-        np.flatnonzero(y),
-        time,
-        cadence,
-        (min_period, max_period),
-        (snr_low, snr_high),
-        noise / flux,
-    )
+    with batman_threads_kept():
+        planets, models = _simulate_planets(
+            rng,
+            np.flatnonzero(y),
+            time,
+            cadence,
+            (min_period, max_period),
+            (snr_low, snr_high),
+            noise / flux,
+        )
     for curve, model in models.items():
         observed[curve] += star[curve] * (model - 1.0)
     table = table.join(planets)

@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._physics import (
     KEPLER_LONG_CADENCE,
     LIMB_DARKENING_COEFFICIENTS,
+    batman_threads_kept,
     count_transits,
     impact_factor,
     inclination,
@@ -142,11 +143,12 @@ def _transit_models(table, time, limb_dark, supersample_factor, cadence):
     n_coeffs = LIMB_DARKENING_COEFFICIENTS[limb_dark]
     names = _GEOMETRY_COLUMNS + [f"u{k + 1}" for k in range(n_coeffs)]
     models = []
-    for i in range(len(table["period"])):
-        params = make_params({k: table[k][i] for k in names}, limb_dark)
-        model = transit_light_curve(params, time, supersample_factor, cadence)
-        support = np.flatnonzero(model != 1.0)
-        models.append((support, model[support]))
+    with batman_threads_kept():
+        for i in range(len(table["period"])):
+            params = make_params({k: table[k][i] for k in names}, limb_dark)
+            model = transit_light_curve(params, time, supersample_factor, cadence)
+            support = np.flatnonzero(model != 1.0)
+            models.append((support, model[support]))
     return models
 
 

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 from sklearn.base import clone
 
-from sklearn_lcgan import TransitInjector, TransitOversampler
+from sklearn_lcgan import TransitInjector, TransitOversampler, make_kepler_like
 from sklearn_lcgan._physics import midpoint_exp_time, robust_noise
 
 CADENCE = 0.0204335
@@ -303,3 +303,19 @@ def test_oversampler_in_imblearn_pipeline_grid_search(kepler_like):
     sampler = fitted.named_steps["transitoversampler"]
     assert len(sampler.sample_indices_) > 36
     assert fitted.predict_proba(X).shape == (36, 2)
+
+
+def test_batman_leaves_torch_threads_alone():
+    # batman sets the OpenMP thread count for every model; where the call
+    # reached torch's runtime, torch went on training on one thread.
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        X, _ = make_kepler_like(6, planet_fraction=0.5, n_points=300, random_state=0)
+        assert torch.get_num_threads() == 2
+        TransitInjector(random_state=0).fit_transform(X)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
