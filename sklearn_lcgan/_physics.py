@@ -133,6 +133,11 @@ def batman_threads_kept():
     then trains and samples on one thread until told otherwise. threadpoolctl
     puts every OpenMP runtime's count back on exit (at about 4 ms a call:
     wrap batches of models, not each one).
+
+    Returns
+    -------
+    context : threadpoolctl.threadpool_limits
+        Changes no limit on entry; restores the counts on exit.
     """
     return threadpool_limits(limits=None, user_api="openmp")
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: small simulated data sets, made once per session."""
+"""Shared fixtures: small simulated data sets, made once per session, and
+torch's thread count, put back after each test that sets it."""
 
 import numpy as np
 import pytest
@@ -14,6 +15,16 @@ def kepler_like():
     )
     X.setflags(write=False)
     return X, y, params
+
+
+@pytest.fixture
+def set_torch_threads():
+    """``torch.set_num_threads``; the count before the test is put back after it."""
+    import torch
+
+    before = torch.get_num_threads()
+    yield torch.set_num_threads
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ import textwrap
 import joblib
 import numpy as np
 import pytest
-import torch
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from sklearn_lcgan import (
@@ -92,7 +91,7 @@ def test_chunked_injection_equals_in_memory(client, kepler_like):
     np.testing.assert_array_equal(client.compute(lazy).result(), injector.transform(X))
 
 
-def test_chunked_sampling_is_repeatable(client, kepler_like):
+def test_chunked_sampling_is_repeatable(client, kepler_like, set_torch_threads):
     X, _, _ = kepler_like
     gan = TransitCurveGenerator(
         latent_dim=8,
@@ -106,13 +105,8 @@ def test_chunked_sampling_is_repeatable(client, kepler_like):
     first = client.compute(lazy).result()
     # Dask's workers run torch on one thread, and float32 sums split among
     # threads round differently: the same curves need the same thread count.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        again = lazy.compute(scheduler="sync")
-    finally:
-        torch.set_num_threads(threads)
-    np.testing.assert_array_equal(first, again)
+    set_torch_threads(1)
+    np.testing.assert_array_equal(first, lazy.compute(scheduler="sync"))
     assert np.isfinite(first).all() and len(np.unique(first[:, 0])) == 25
 
 

@@ -23,6 +23,13 @@ TINY = {
     "patch_size": 16,
     "batch_size": 32,
 }
+# The component synthesiser with everything that reads the curves' summaries.
+SUMMARIES = {
+    "synthesis": "components",
+    "critic_spectrum": True,
+    "curve_quantiles": True,
+    "spectral_weight": 10.0,
+}
 
 
 @pytest.fixture(scope="module")
@@ -83,20 +90,16 @@ def test_sample_seeds_and_no_retraining(conditional_gan):
         assert np.array_equal(before.numpy(), after.detach().numpy())
 
 
-def test_samples_do_not_depend_on_the_number_of_threads(conditional_gan):
-    import torch
-
+def test_samples_do_not_depend_on_the_number_of_threads(
+    conditional_gan, set_torch_threads
+):
     # The normal draws are shared among seeded generators that run on threads;
     # the share is fixed, so the threads do not change the curves (beyond
     # the matrix products' rounding).
-    threads = torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
-        one = conditional_gan.sample(9, random_state=2)[0]
-        torch.set_num_threads(4)
-        four = conditional_gan.sample(9, random_state=2)[0]
-    finally:
-        torch.set_num_threads(threads)
+    set_torch_threads(1)
+    one = conditional_gan.sample(9, random_state=2)[0]
+    set_torch_threads(4)
+    four = conditional_gan.sample(9, random_state=2)[0]
     np.testing.assert_allclose(one, four, rtol=1e-5)
 
 
@@ -197,15 +200,7 @@ class ChecksRealSummaries(TransitCurveGenerator):
 
 def test_real_summaries_computed_once_are_those_of_each_batch(curves):
     X, _ = curves
-    gan = ChecksRealSummaries(
-        max_epochs=2,
-        synthesis="components",
-        critic_spectrum=True,
-        curve_quantiles=True,
-        spectral_weight=10.0,
-        random_state=0,
-        **TINY,
-    ).fit(X)
+    gan = ChecksRealSummaries(max_epochs=2, random_state=0, **SUMMARIES, **TINY).fit(X)
     assert gan.n_checked_ == 2 * (len(X) // TINY["batch_size"])
 
 
@@ -716,13 +711,7 @@ def test_spectrum_critic_reads_the_power_spectrum(curves):
     np.testing.assert_allclose(shifted, scores, rtol=1e-4, atol=1e-5)
     assert (smoothed - scores).abs().min() > 1e-3
     X, y = curves
-    gan = TransitCurveGenerator(
-        max_epochs=1,
-        synthesis="components",
-        critic_spectrum=True,
-        curve_quantiles=True,
-        spectral_weight=10.0,
-        random_state=0,
-        **TINY,
-    ).fit(X, y)
+    gan = TransitCurveGenerator(max_epochs=1, random_state=0, **SUMMARIES, **TINY).fit(
+        X, y
+    )
     _check_conditional_sampling(gan)

@@ -305,17 +305,13 @@ def test_oversampler_in_imblearn_pipeline_grid_search(kepler_like):
     assert fitted.predict_proba(X).shape == (36, 2)
 
 
-def test_batman_leaves_torch_threads_alone():
+def test_batman_leaves_torch_threads_alone(set_torch_threads):
     # batman sets the OpenMP thread count for every model; where the call
     # reached torch's runtime, torch went on training on one thread.
     import torch
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        X, _ = make_kepler_like(6, planet_fraction=0.5, n_points=300, random_state=0)
-        assert torch.get_num_threads() == 2
-        TransitInjector(random_state=0).fit_transform(X)
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)
+    set_torch_threads(2)
+    X, _ = make_kepler_like(6, planet_fraction=0.5, n_points=300, random_state=0)
+    assert torch.get_num_threads() == 2
+    TransitInjector(random_state=0).fit_transform(X)
+    assert torch.get_num_threads() == 2
