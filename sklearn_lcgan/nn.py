@@ -539,7 +539,7 @@ class ComponentGenerator(nn.Module):
       heights in units of the curve's white noise: the network sets each
       spike's median height and learns how widely heights spread, so that
       some curves have tall spikes and many none worth the name, as real
-      curves do;
+      curves do; ``max_spike_height`` caps them;
     - optionally, a sawtooth reset at a spacecraft's regular firings, such as
       K2's roll correction every 5.9 hours: it rises through each interval
       and drops at the firing, with a curvature and a log-normal size that
@@ -576,6 +576,9 @@ class ComponentGenerator(nn.Module):
     n_spikes : int, default=3
         Spikes per curve; the network sets their median heights and their
         spread, and can make them vanish.
+    max_spike_height : float or None, default=None
+        The tallest a spike may stand, in units of the curve's white noise;
+        None for no limit.
     thruster_period : float or None, default=None
         Points between the sawtooth's resets on average; None for no sawtooth.
 
@@ -610,6 +613,7 @@ class ComponentGenerator(nn.Module):
         envelope_cycles=(0.3, 3.0),
         max_envelope_depth=0.5,
         n_spikes=3,
+        max_spike_height=None,
         thruster_period=None,
     ):
         super().__init__()
@@ -621,6 +625,7 @@ class ComponentGenerator(nn.Module):
         # Two frequencies, three phases, three drift coefficients, then each
         # spike's place and height.
         self.n_spikes = n_spikes
+        self.max_spike_height = max_spike_height
         self.thruster_period = thruster_period
         self.n_firings = 0
         if thruster_period is not None:
@@ -741,6 +746,10 @@ class ComponentGenerator(nn.Module):
         log_gain = _noise_log_gain(self, hidden)
         log_noise = log_gain[:, self.white_knot :].mean(1, keepdim=True)
         log_heights = log_noise + self.spikes(hidden) + spread
+        if self.max_spike_height is not None:
+            log_heights = torch.minimum(
+                log_heights, log_noise + math.log(self.max_spike_height)
+            )
         heights = torch.exp(log_heights.clamp(max=6.0))
         # In place, here and below: the curves are this forward's own.
         curves = curves.scatter_add_(1, places, heights.to(curves.dtype))

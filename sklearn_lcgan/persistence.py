@@ -45,7 +45,8 @@ from ._atomic import atomic_write
 # 4: ComponentGenerator's spikes gained a learnt spread of log heights.
 # 5: TransitCurveGenerator gained `thruster_period` (ComponentGenerator a sawtooth).
 # 6: ComponentGenerator's spike heights are in units of the white noise.
-FORMAT = 6
+# 7: TransitCurveGenerator gained `max_spike_height`.
+FORMAT = 7
 _JSON, _TENSORS = "model.json", "tensors.pt"
 _TRUSTED_MODULES = (
     "sklearn",

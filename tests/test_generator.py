@@ -597,6 +597,50 @@ def test_components_refuse_a_bad_thruster_period(curves, period):
         gan.fit(X)
 
 
+@pytest.mark.parametrize("height", [0.5, 0.0, -3.0, "60"])
+def test_components_refuse_a_bad_max_spike_height(curves, height):
+    X, _ = curves
+    gan = TransitCurveGenerator(
+        synthesis="components", max_spike_height=height, max_epochs=1, **TINY
+    )
+    with pytest.raises(ValueError, match="max_spike_height"):
+        gan.fit(X)
+
+
+def test_component_generator_caps_spike_heights():
+    import torch
+
+    from sklearn_lcgan.nn import ComponentGenerator
+
+    torch.manual_seed(0)
+    free, capped = (
+        ComponentGenerator(
+            300, latent_dim=4, hidden_sizes=(8,), n_spikes=3, max_spike_height=cap
+        )
+        for cap in (None, 1e5)
+    )
+    capped.load_state_dict(free.state_dict())
+    z = torch.randn(2000, 4 + free.n_random)
+    with torch.no_grad():
+        for generator in (free, capped):
+            _silent_components(generator)
+            # White noise of 1e-4 sets the unit, so the cap of 1e5 noise
+            # levels is 10; log heights are normal around log 7 with spread
+            # 1, so a third pass it.
+            generator.noise_gain.bias[generator.white_knot :] = np.log(1e-4)
+            generator.spikes.bias.fill_(np.log(7e4))
+            generator.log_spike_spread.fill_(0.0)
+        tall, kept = free(z).numpy(), capped(z).numpy()
+    rows = np.arange(len(z))[:, None]
+    place_columns = z[:, 4 + 8 : 4 + 8 + free.n_spikes]  # after latent, draws
+    places = (torch.special.ndtr(place_columns) * 300).long().clamp_max(299).numpy()
+    alone = (places != np.roll(places, 1, 1)).all(1)  # no two spikes share a point
+    tall, kept = tall[rows, places][alone], kept[rows, places][alone]
+    assert (tall > 10.0).mean() > 0.2 and tall.max() > 50.0
+    # Equal to the white noise's 1e-4 on top of each spike.
+    np.testing.assert_allclose(kept, np.minimum(tall, 10.0), atol=1e-3)
+
+
 def test_component_generator_spikes_and_no_pattern_at_fixed_times():
     import torch
 
