@@ -141,9 +141,10 @@ class TransitCurveGenerator(BaseEstimator):
         370 noise levels high, where the simulator's cosmic rays stand 5 to
         50. Set it a little above the tallest single-cadence outliers of your
         curves, in units of their point-to-point noise. On the simulator,
-        with the user guide's closest setting, 60 took the discriminative
-        score from 0.268 and 0.283 (seeds 0 and 2) to 0.162 and 0.193 (on
-        3,000 curves, from 0.268 and 0.324 to 0.216 and 0.247).
+        with the user guide's closest setting, three fits with 60 scored
+        0.162, 0.193 and 0.237 against 0.268, 0.283 and 0.268 without (seeds
+        0 and 2 on one thread, seed 0 on two: training rounds differently
+        with the thread count, so each is a fit of its own).
     generator_hidden : tuple of int, default=(512, 1024, 1024)
         Widths of the generator's hidden layers; (256, 256) suffices for
         ``synthesis="components"``, whose network sets about 120 numbers.
