@@ -142,9 +142,9 @@ class TransitCurveGenerator(BaseEstimator):
         50. Set it a little above the tallest single-cadence outliers of your
         curves, in units of their point-to-point noise. On the simulator,
         with the user guide's closest setting, three fits with 60 scored
-        0.162, 0.193 and 0.237 against 0.268, 0.283 and 0.268 without (seeds
-        0 and 2 on one thread, seed 0 on two: training rounds differently
-        with the thread count, so each is a fit of its own).
+        0.162, 0.193 and 0.237 against 0.268, 0.283 and 0.268 without (seed 0
+        on one thread, seed 2 on two, seed 0 on two: training rounds
+        differently with the thread count, so each is a fit of its own).
     generator_hidden : tuple of int, default=(512, 1024, 1024)
         Widths of the generator's hidden layers; (256, 256) suffices for
         ``synthesis="components"``, whose network sets about 120 numbers.
