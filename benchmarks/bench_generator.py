@@ -171,6 +171,12 @@ def main(n_train=5000, max_epochs=30, only=()):
         **configs["components, thruster, quantiles, 3x epochs"],
         "max_spike_height": 60.0,
     }
+    # Generated curves on the training curves' scale, as the critic sees them
+    # and as sample() maps them back.
+    configs["components, thruster, quantiles, spike cap, standardised, 3x epochs"] = {
+        **configs["components, thruster, quantiles, spike cap, 3x epochs"],
+        "standardise_output": True,
+    }
     if only:
         configs = {name: configs[name] for name in only}
     for name, params in configs.items():

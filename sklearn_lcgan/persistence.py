@@ -46,7 +46,8 @@ from ._atomic import atomic_write
 # 5: TransitCurveGenerator gained `thruster_period` (ComponentGenerator a sawtooth).
 # 6: ComponentGenerator's spike heights are in units of the white noise.
 # 7: TransitCurveGenerator gained `max_spike_height`.
-FORMAT = 7
+# 8: TransitCurveGenerator gained `standardise_output`.
+FORMAT = 8
 _JSON, _TENSORS = "model.json", "tensors.pt"
 _TRUSTED_MODULES = (
     "sklearn",

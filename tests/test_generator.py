@@ -637,6 +637,46 @@ def test_component_generator_caps_spike_heights():
     np.testing.assert_allclose(kept, np.minimum(tall, 10.0), atol=1e-3)
 
 
+def test_robust_standardise_matches_the_training_scale_with_a_gradient():
+    import torch
+
+    from sklearn_lcgan.nn import robust_standardise
+    from sklearn_lcgan.preprocessing import _nan_robust_scale
+
+    torch.manual_seed(0)
+    curves = torch.randn(40, 300) * torch.rand(40, 1) * 5 + torch.randn(40, 1) * 9
+    curves[:, 7] += 80.0  # spikes move neither median nor MAD much
+    fast = robust_standardise(curves)  # no gradient: numpy's selection
+    tracked = curves.clone().requires_grad_(True)
+    slow = robust_standardise(tracked)  # torch's median, differentiable
+    torch.testing.assert_close(fast, slow.detach(), rtol=0, atol=1e-6)
+    centre, scale = _nan_robust_scale(fast.double().numpy())
+    # To float32's precision.
+    np.testing.assert_allclose(centre, 0.0, atol=1e-5)
+    np.testing.assert_allclose(scale, 1.0, rtol=1e-5)
+    slow.pow(2).sum().backward()
+    assert torch.isfinite(tracked.grad).all() and tracked.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("synthesis", ["dense", "components"])
+def test_standardised_output_samples_take_a_training_curves_scale(curves, synthesis):
+    from sklearn_lcgan.preprocessing import _nan_robust_scale
+
+    X, _ = curves
+    params = dict(synthesis=synthesis, max_epochs=1, random_state=0, **TINY)
+    for standardise in (True, False):
+        gan = TransitCurveGenerator(standardise_output=standardise, **params).fit(X)
+        centre, scale = _nan_robust_scale(gan.sample(50, random_state=0))
+        # Each sample's median and scatter are those of one training curve.
+        pairs = np.c_[gan.levels_, gan.scales_]
+        distance = np.abs(np.c_[centre, scale][:, None, :] - pairs[None]).sum(2)
+        nearest = distance.min(axis=1) / gan.scales_[distance.argmin(axis=1)]
+        if standardise:
+            assert nearest.max() < 1e-5
+        else:
+            assert np.median(nearest) > 1e-2
+
+
 def test_component_generator_spikes_and_no_pattern_at_fixed_times():
     import torch
 
