@@ -162,11 +162,10 @@ class TransitCurveGenerator(BaseEstimator):
         one thread, seed 2 on two) 0.177, 0.192 and 0.185 (against 0.162,
         0.268 and 0.193): 0.171 on average against 0.215. But on 3,000
         held-out curves those three scored 0.261, 0.236 and 0.280 against
-        0.216, 0.271 and 0.247, no better. The white
-        noise in units of each sample's scatter matched the real curves'
-        (1st percentile 0.014 and 0.015, real 0.014; 0.005 in seed 0's fit
-        without), and the PSD distance fell from 0.072 and 0.061 to 0.035
-        and 0.057.
+        0.216, 0.271 and 0.247, no better. The white noise in units of each
+        sample's scatter matched the real curves' (1st percentile 0.014 and
+        0.015, real 0.014; 0.005 in seed 0's fit without), and the PSD
+        distance fell from 0.072 and 0.061 to 0.035 and 0.057.
     generator_hidden : tuple of int, default=(512, 1024, 1024)
         Widths of the generator's hidden layers; (256, 256) suffices for
         ``synthesis="components"``, whose network sets about 120 numbers.

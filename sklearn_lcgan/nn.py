@@ -22,15 +22,26 @@ def robust_standardise(curves: torch.Tensor) -> torch.Tensor:
 
     The scale the estimators put training curves on: median 0 and a
     Gaussian-equivalent median absolute deviation of 1
-    (``preprocessing._nan_robust_scale``), for a float batch of shape
-    ``(batch, n_points)``. The gradient flows through the middle points, as
-    through any median.
+    (``preprocessing._nan_robust_scale``). The gradient flows through the
+    middle points, as through any median.
+
+    Parameters
+    ----------
+    curves : torch.Tensor of shape (batch, n_points)
+        Float curves.
+
+    Returns
+    -------
+    standardised : torch.Tensor of shape (batch, n_points)
+        The curves, each with median 0 and robust scatter 1 (a constant
+        curve becomes 0).
     """
     if curves.requires_grad or curves.device.type != "cpu":
         centre = _torch_middle(curves)
         spread = _torch_middle((curves - centre).abs())
     else:
-        # numpy's selection is several times faster than torch's on CPU.
+        # numpy's selection is several times faster on CPU than torch's median
+        # and than bottleneck's, which _nan_robust_scale uses for NaN.
         values = curves.numpy()
         centre = _numpy_middle(values)
         spread = _numpy_middle(np.abs(values - centre))
@@ -40,10 +51,11 @@ def robust_standardise(curves: torch.Tensor) -> torch.Tensor:
 
 def _torch_middle(values):
     """Median of each row, the mean of the two middle values if they are two."""
-    upper = values.kthvalue(values.shape[1] // 2 + 1, dim=1, keepdim=True).values
+    lower = values.median(dim=1, keepdim=True).values
     if values.shape[1] % 2:
-        return upper
-    return (values.median(dim=1, keepdim=True).values + upper) / 2
+        return lower
+    upper = values.kthvalue(values.shape[1] // 2 + 1, dim=1, keepdim=True).values
+    return (lower + upper) / 2
 
 
 def _numpy_middle(values):
