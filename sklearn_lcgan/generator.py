@@ -27,6 +27,7 @@ from .nn import (
     CurveSummary,
     FCGenerator,
     PatchLSTMCritic,
+    centre_rows_,
     rbf_mmd,
     robust_standardise,
 )
@@ -848,9 +849,15 @@ class TransitCurveGenerator(BaseEstimator):
                 if self.classes_ is not None:
                     code = torch.from_numpy(codes[start:stop]).to(device)
                 rows = source[start:stop]
-                curves = self._generate(z_chunk, code, white_chunk)
                 level = torch.as_tensor(levels[rows, None], device=device)
                 scale = torch.as_tensor(scales[rows, None], device=device)
+                if self.standardise_output and device.type == "cpu":
+                    # _generate's standardisation, its division folded into
+                    # the map back: one pass over the curves fewer.
+                    curves = self.generator_(z_chunk, code, white_chunk).float()
+                    scale = scale / centre_rows_(curves, threads).clamp_min(1e-12)
+                else:
+                    curves = self._generate(z_chunk, code, white_chunk)
                 if device.type == "cpu":
                     # Straight into X: one pass, no float32 copy.
                     out = torch.from_numpy(X[start:stop])

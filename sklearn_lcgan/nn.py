@@ -38,15 +38,67 @@ def robust_standardise(curves: torch.Tensor) -> torch.Tensor:
     """
     if curves.requires_grad or curves.device.type != "cpu":
         centre = _torch_middle(curves)
-        spread = _torch_middle((curves - centre).abs())
+        centred = curves - centre
+        spread = _MAD_TO_SIGMA * _torch_middle(centred.abs())
     else:
-        # numpy's selection is several times faster on CPU than torch's median
-        # and than bottleneck's, which _nan_robust_scale uses for NaN.
-        values = curves.numpy()
-        centre = _numpy_middle(values)
-        spread = _numpy_middle(np.abs(values - centre))
-        centre, spread = torch.from_numpy(centre), torch.from_numpy(spread)
-    return (curves - centre) / (_MAD_TO_SIGMA * spread).clamp_min(1e-12)
+        centred = curves.clone()
+        spread = centre_rows_(centred)
+    return centred / spread.clamp_min(1e-12)
+
+
+def centre_rows_(curves: torch.Tensor, executor=None) -> torch.Tensor:
+    """Subtract each row's median in place; return each row's robust scatter.
+
+    The CPU, no-gradient half of :func:`robust_standardise`, split so that
+    sampling can fold the division into its map back to the training units.
+    numpy's selection is several times faster than torch's median and than
+    bottleneck's (which ``_nan_robust_scale`` uses for its NaN); it runs on
+    a share of the rows per thread of ``executor`` (None: one share), as it
+    releases the GIL (one share per thread torch may use).
+
+    Parameters
+    ----------
+    curves : torch.Tensor of shape (batch, n_points)
+        Float curves on the CPU, overwritten by the centred curves.
+    executor : concurrent.futures.Executor or None, default=None
+        Threads to share the rows among.
+
+    Returns
+    -------
+    spread : torch.Tensor of shape (batch, 1)
+        Each row's 1.4826 median absolute deviation (0 for a constant row).
+    """
+    values = curves.numpy()
+    if executor is None:
+        spreads = [_centre_share_(values)]
+    else:
+        shares = np.array_split(values, torch.get_num_threads())
+        spreads = list(executor.map(_centre_share_, shares))
+    return torch.from_numpy(_MAD_TO_SIGMA * np.concatenate(spreads))
+
+
+def _centre_share_(values):
+    """:func:`centre_rows_` on one share of the rows."""
+    values -= _numpy_middle(np.partition(values, _high(values), axis=1))
+    deviations = np.abs(values)
+    # Partitioned in place: the deviations are a scratch copy already.
+    deviations.partition(_high(values), axis=1)
+    return _numpy_middle(deviations)
+
+
+def _high(values):
+    """Index of the upper middle point of each row."""
+    return values.shape[1] // 2
+
+
+def _numpy_middle(part):
+    """Median of each row of an array partitioned at :func:`_high`, the mean
+    of the two middle values if they are two (as :func:`_torch_middle`)."""
+    high = _high(part)
+    middle = part[:, high : high + 1]
+    if part.shape[1] % 2:
+        return middle
+    return (part[:, :high].max(axis=1, keepdims=True) + middle) / 2
 
 
 def _torch_middle(values):
@@ -56,16 +108,6 @@ def _torch_middle(values):
         return lower
     upper = values.kthvalue(values.shape[1] // 2 + 1, dim=1, keepdim=True).values
     return (lower + upper) / 2
-
-
-def _numpy_middle(values):
-    """:func:`_torch_middle` by numpy's selection (one kth: several run slower)."""
-    high = values.shape[1] // 2
-    part = np.partition(values, high, axis=1)
-    middle = part[:, high : high + 1]
-    if values.shape[1] % 2:
-        return middle
-    return (part[:, :high].max(axis=1, keepdims=True) + middle) / 2
 
 
 def to_patches(X: torch.Tensor, patch_size: int) -> torch.Tensor:
