@@ -676,6 +676,11 @@ class ComponentGenerator(nn.Module):
         None for no limit.
     thruster_period : float or None, default=None
         Points between the sawtooth's resets on average; None for no sawtooth.
+    noise_falls_above : float or None, default=None
+        Cycles over the curve above which the noise filter's gain falls or
+        stays flat with frequency: the network sets the gain at the first
+        knot at or above it and each next knot's fall. None leaves every
+        knot free.
 
     Attributes
     ----------
@@ -688,6 +693,9 @@ class ComponentGenerator(nn.Module):
     knot_spacing : int
         ``round(thruster_period)``: points between the knots at which the
         firings' count is drawn (only with a sawtooth).
+    falling_knot : int or None
+        With ``noise_falls_above``, the noise filter's knot from which its
+        gain falls.
     white_knot : int
         The first of the noise filter's knots at or above half the Nyquist
         frequency; the spikes' unit is the mean gain from there up.
@@ -710,6 +718,7 @@ class ComponentGenerator(nn.Module):
         n_spikes=3,
         max_spike_height=None,
         thruster_period=None,
+        noise_falls_above=None,
     ):
         super().__init__()
         self.n_points = n_points
@@ -754,8 +763,24 @@ class ComponentGenerator(nn.Module):
                 persistent=False,
             )
         _add_noise_filter(self, n_points, sizes[-1])
+        # Knot k sits at bin knot_bins[k] (the first knot's weights tie
+        # between bins 0 and 1, its own).
+        knot_bins = self.band_to_bin.argmax(dim=1).clamp_min(1)
+        self.noise_falls_above = noise_falls_above
+        self.falling_knot = None
+        if noise_falls_above is not None:
+            self.falling_knot = int(
+                torch.searchsorted(knot_bins, noise_falls_above).clamp_max(
+                    len(knot_bins) - 1
+                )
+            )
+            # The layer's outputs past that knot are falls, through a
+            # softplus, each starting at 0.01.
+            with torch.no_grad():
+                self.noise_gain.bias[self.falling_knot + 1 :] = math.log(
+                    math.expm1(0.01)
+                )
         # The first knot at or above half Nyquist, where white noise rules.
-        knot_bins = self.band_to_bin.argmax(dim=1)
         self.white_knot = int(torch.searchsorted(knot_bins, knot_bins[-1] // 2))
         # The smooth parts are built block by block (see _smooth): the time
         # at each block's start and within a block, in units of the curve.
@@ -838,7 +863,7 @@ class ComponentGenerator(nn.Module):
         # Heights are in units of the curve's white noise (its mean log gain
         # above half Nyquist), as outliers are judged: in units of its scatter,
         # a quiet rotator's spikes came out hundreds of noise levels high.
-        log_gain = _noise_log_gain(self, hidden)
+        log_gain = self.noise_log_gain(hidden)
         log_noise = log_gain[:, self.white_knot :].mean(1, keepdim=True)
         log_heights = log_noise + self.spikes(hidden) + spread
         if self.max_spike_height is not None:
@@ -866,6 +891,17 @@ class ComponentGenerator(nn.Module):
             self.n_points,
         )
         return curves.add_(noise.to(curves.dtype))
+
+    def noise_log_gain(self, hidden):
+        """Log gains of the noise filter at its knots, float32, from the
+        network's last hidden features; falling from ``falling_knot`` on
+        with ``noise_falls_above``."""
+        log_gain = _noise_log_gain(self, hidden)
+        if self.falling_knot is None:
+            return log_gain
+        cut = self.falling_knot + 1
+        falls = nn.functional.softplus(log_gain[:, cut:]).cumsum(1)
+        return torch.cat([log_gain[:, :cut], log_gain[:, cut - 1 : cut] - falls], 1)
 
     def _sawtooth(self, hidden, drawn):
         """The thruster sawtooth's size, curvature (each of shape (batch, 1))

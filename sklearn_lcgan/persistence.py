@@ -47,7 +47,8 @@ from ._atomic import atomic_write
 # 6: ComponentGenerator's spike heights are in units of the white noise.
 # 7: TransitCurveGenerator gained `max_spike_height`.
 # 8: TransitCurveGenerator gained `standardise_output`.
-FORMAT = 8
+# 9: TransitCurveGenerator gained `noise_falls_above`.
+FORMAT = 9
 _JSON, _TENSORS = "model.json", "tensors.pt"
 _TRUSTED_MODULES = (
     "sklearn",

@@ -592,6 +592,7 @@ def test_components_refuse_a_bad_rotation_range(curves, cycles):
     [
         *[("thruster_period", v) for v in (1.0, 0.0, -12.0, "12")],
         *[("max_spike_height", v) for v in (0.5, 0.0, -3.0, "60")],
+        *[("noise_falls_above", v) for v in (-1.0, "8")],
     ],
 )
 def test_components_refuse_a_bad_synthesiser_setting(curves, name, value):
@@ -635,6 +636,31 @@ def test_component_generator_caps_spike_heights():
     assert (tall > 10.0).mean() > 0.2 and tall.max() > 50.0
     # Equal to the white noise's 1e-4 on top of each spike.
     np.testing.assert_allclose(kept, np.minimum(tall, 10.0), atol=1e-3)
+
+
+def test_noise_gain_never_rises_above_noise_falls_above():
+    import torch
+
+    from sklearn_lcgan.nn import ComponentGenerator
+
+    torch.manual_seed(0)
+    free, falling = (
+        ComponentGenerator(
+            600, latent_dim=4, hidden_sizes=(8,), noise_falls_above=above
+        )
+        for above in (None, 20.0)
+    )
+    for generator in (free, falling):
+        torch.nn.init.normal_(generator.noise_gain.weight)  # a trained look
+    falling.noise_gain.load_state_dict(free.noise_gain.state_dict())
+    hidden = torch.randn(50, 8)
+    with torch.no_grad():
+        for generator, rises in ((free, True), (falling, False)):
+            log_gain = generator.noise_log_gain(hidden) @ generator.band_to_bin
+            steps = log_gain.diff(dim=1)  # steps[:, b - 1]: from bin b - 1 to b
+            assert bool((steps[:, 20:] > 1e-4).any()) is rises  # float32 sums
+            # Below it the gain stays free in both.
+            assert (steps[:, :19] > 0).any()
 
 
 @pytest.mark.parametrize("n_points", [300, 301])  # two middle values, or one

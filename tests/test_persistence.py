@@ -167,6 +167,7 @@ def test_component_generator_round_trips(kepler_like, tmp_path):
         thruster_period=12.0,
         max_spike_height=3.0,
         standardise_output=True,
+        noise_falls_above=8.0,
         max_epochs=1,
         random_state=0,
     ).fit(X, y)
@@ -174,7 +175,7 @@ def test_component_generator_round_trips(kepler_like, tmp_path):
     loaded = load_model(tmp_path / "components.lcgan")
     assert loaded.generator_.cycles == (2.0, 40.0)
     assert loaded.generator_.max_spike_height == 3.0
-    assert loaded.standardise_output
+    assert loaded.standardise_output and loaded.generator_.falling_knot == 7
     assert loaded.generator_.log_thruster_jitter == gan.generator_.log_thruster_jitter
     for a, b in zip(
         loaded.sample(4, random_state=0), gan.sample(4, random_state=0), strict=True
