@@ -175,7 +175,7 @@ class TransitCurveGenerator(BaseEstimator):
         and the synthesiser draws rotation apart; a free gain gave each
         sample small bumps and dips that real curves lack, and with
         ``standardise_output`` the top spectral bands alone told samples from
-        real curves (0.30 on 3,000 curves). Set it above the frequencies
+        real curves (0.30 on 3,000 curves, in one fit). Set it above the frequencies
         where your stars' noise has bumps of its own, such as red giants'
         oscillations. On the simulator, with the user guide's closest
         setting (torch on one thread), 64 scored 0.093, 0.142, 0.087 and

@@ -52,9 +52,9 @@ def centre_rows_(curves: torch.Tensor, executor=None) -> torch.Tensor:
     The CPU, no-gradient half of :func:`robust_standardise`, split so that
     sampling can fold the division into its map back to the training units.
     numpy's selection is several times faster than torch's median and than
-    bottleneck's (which ``_nan_robust_scale`` uses for its NaN); it runs on
-    a share of the rows per thread of ``executor`` (None: one share), as it
-    releases the GIL (one share per thread torch may use).
+    bottleneck's (which ``_nan_robust_scale`` uses for its NaN), and it
+    releases the GIL: with an ``executor``, the rows are shared out among
+    as many tasks as torch may use threads.
 
     Parameters
     ----------
