@@ -175,9 +175,9 @@ class TransitCurveGenerator(BaseEstimator):
         and the synthesiser draws rotation apart; a free gain gave each
         sample small bumps and dips that real curves lack, and with
         ``standardise_output`` the top spectral bands alone told samples from
-        real curves (0.30 on 3,000 curves, in one fit). Set it above the frequencies
-        where your stars' noise has bumps of its own, such as red giants'
-        oscillations. On the simulator, with the user guide's closest
+        real curves (0.30 on 3,000 curves, in one fit). Set it above the
+        frequencies where your stars' noise has bumps of its own, such as red
+        giants' oscillations. On the simulator, with the user guide's closest
         setting (torch on one thread), 64 scored 0.093, 0.142, 0.087 and
         0.093 (seeds 0 to 3; on 3,000 held-out curves 0.184, 0.203, 0.138
         and 0.151), against 0.171 on average without (0.259 on 3,000
