@@ -157,11 +157,12 @@ class TransitCurveGenerator(BaseEstimator):
         setting), so without it a sample's scatter is a training curve's
         times that factor; with it, exactly a training curve's, as the
         sample's level is. It costs sampling time (two selections per curve:
-        13,100 against 17,400 samples/s, timed in turns). On the simulator,
-        with the user guide's closest setting, the benchmark's fit scored
-        0.128 (against 0.237 without), and three more fits (seeds 0 and 1 on
-        one thread, seed 2 on two) 0.177, 0.192 and 0.185 (against 0.162,
-        0.268 and 0.193): 0.171 on average against 0.215. But on 3,000
+        13,100 against 17,400 samples/s, timed in turns; ``sample`` has since
+        shared them among torch's threads, 14,600 against 13,100). On the
+        simulator, with the user guide's closest setting, the benchmark's fit
+        scored 0.128 (against 0.237 without), and three more fits (seeds 0
+        and 1 on one thread, seed 2 on two) 0.177, 0.192 and 0.185 (against
+        0.162, 0.268 and 0.193): 0.171 on average against 0.215. But on 3,000
         held-out curves those three scored 0.261, 0.236 and 0.280 against
         0.216, 0.271 and 0.247, no better. The white noise in units of each
         sample's scatter matched the real curves' (1st percentile 0.014 and
