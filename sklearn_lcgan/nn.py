@@ -188,16 +188,43 @@ def _leaky_stack(sizes):
 def _add_noise_filter(module, n_points, n_hidden):
     """Give a generator what :func:`filtered_noise` needs.
 
-    ``fft_length``, the ``band_to_bin`` buffer and the ``noise_gain`` layer,
-    which starts flat: white noise of half the training curves' scatter.
+    ``fft_length``, the ``band_to_bin`` buffer and its two parts
+    (:func:`_split_spread`: the ``copied_knots`` and ``knot_mixing``
+    buffers), and the ``noise_gain`` layer, which starts flat: white noise
+    of half the training curves' scatter.
     """
     # An FFT length of small primes: 3197 = 23 x 139 ran four times slower.
     module.fft_length = next_fast_len(n_points, real=True)
     spread = band_interpolation(module.fft_length // 2 + 1)
     module.register_buffer("band_to_bin", spread, persistent=False)
+    copied, mixing = _split_spread(spread)
+    module.register_buffer("copied_knots", copied, persistent=False)
+    module.register_buffer("knot_mixing", mixing, persistent=False)
     module.noise_gain = nn.Linear(n_hidden, len(spread))
     nn.init.zeros_(module.noise_gain.weight)
     nn.init.constant_(module.noise_gain.bias, np.log(0.5))
+
+
+def _split_spread(weights):
+    """:func:`band_interpolation`'s weights in two parts: the lowest bins,
+    each a copy of one knot, and the weights of the knots the other bins mix.
+
+    The product with the whole matrix spends most of its time on the lowest
+    bins' zeros; the two parts give the same values in under half the time.
+
+    Returns
+    -------
+    copied : torch.Tensor of shape (n_copied,), int64
+        The knot that each of the lowest bins copies.
+    mixing : torch.Tensor of shape (n_mixing, n_bins - n_copied)
+        The weights of the last ``n_mixing`` knots for the other bins.
+    """
+    whole = (weights == 1).any(dim=0)
+    n_copied = len(whole) if bool(whole.all()) else int(whole.to(torch.uint8).argmin())
+    rest = weights[:, n_copied:]
+    used = torch.nonzero(rest.any(dim=1))
+    first = int(used[0]) if len(used) else len(weights)
+    return weights[:, :n_copied].argmax(dim=0), rest[first:].contiguous()
 
 
 def _noise_log_gain(module, hidden):
@@ -211,11 +238,11 @@ def _spectrum_shape(fft_length):
     return (fft_length // 2 + 1,)
 
 
-def filtered_noise(log_gain, white, band_to_bin, fft_length, n_points):
+def filtered_noise(log_gain, white, copied, mixing, fft_length):
     """White noise through a filter of a gain per frequency band for each curve.
 
     The FFT runs in float32 (there is no bfloat16 FFT) over ``fft_length``
-    points, and the result is cut to ``n_points``.
+    points; the caller cuts the noise to its curves' length.
 
     Parameters
     ----------
@@ -227,29 +254,31 @@ def filtered_noise(log_gain, white, band_to_bin, fft_length, n_points):
         1/2) for the white noise's spectrum, ``n_bins = fft_length // 2 + 1``:
         drawing the spectrum saves a forward FFT. Overwritten when no
         gradient is recorded (under :func:`torch.no_grad`), to spare a copy.
-    band_to_bin : torch.Tensor of shape (n_knots, n_bins)
-        :func:`band_interpolation`'s weights.
+    copied, mixing : torch.Tensor
+        :func:`_split_spread` of :func:`band_interpolation`'s weights, which
+        spread the knots' log gains over the bins.
     fft_length : int
-        At least ``n_points``; a length that FFTs fast.
-    n_points : int
-        Length of the noise.
+        A length that FFTs fast.
 
     Returns
     -------
-    noise : torch.Tensor of shape (batch, n_points)
-        Float32 noise with each curve's power spectrum.
+    noise : torch.Tensor of shape (batch, fft_length)
+        Float32 noise with each curve's power spectrum, freshly allocated:
+        the caller may add to it in place.
     """
-    n_bins = white.shape[-1]
-    # The inverse FFT takes only the real part at zero frequency (and at
-    # Nyquist), which must then carry the whole variance: a factor sqrt(2).
-    # The factor sqrt(fft_length) makes torch's unnormalised inverse FFT
-    # (cheaper than norm="ortho") orthonormal.
-    log_scale = torch.full((n_bins,), np.log(fft_length) / 2, device=white.device)
-    log_scale[0] = np.log(2 * fft_length) / 2
-    if fft_length % 2 == 0:
-        log_scale[-1] = np.log(2 * fft_length) / 2
     with torch.autocast(white.device.type, enabled=False):
-        gain = torch.addmm(log_scale, log_gain, band_to_bin).exp_()
+        # The factor sqrt(fft_length) makes torch's unnormalised inverse FFT
+        # (cheaper than norm="ortho") orthonormal; added at the knots, it
+        # costs no pass over the bins.
+        log_gain = log_gain + np.log(fft_length) / 2
+        mixed = log_gain[:, log_gain.shape[1] - len(mixing) :] @ mixing
+        log_bin = torch.cat([log_gain.index_select(1, copied), mixed], dim=1)
+        # The inverse FFT takes only the real part at zero frequency (and at
+        # Nyquist), which must then carry the whole variance: a factor sqrt(2).
+        log_bin[:, 0] += np.log(2) / 2
+        if fft_length % 2 == 0:
+            log_bin[:, -1] += np.log(2) / 2
+        gain = log_bin.exp_()
         white = white.to(torch.complex64)
         if torch.is_grad_enabled():
             parts = white * gain
@@ -259,8 +288,7 @@ def filtered_noise(log_gain, white, band_to_bin, fft_length, n_points):
             parts = white
             for part in torch.view_as_real(white).unbind(-1):
                 part.mul_(gain)
-        noise = torch.fft.irfft(parts, n=fft_length)
-    return noise[:, :n_points]
+        return torch.fft.irfft(parts, n=fft_length)
 
 
 class LogPowerBands(nn.Module):
@@ -599,17 +627,30 @@ class FCGenerator(nn.Module):
             noise = filtered_noise(
                 _noise_log_gain(self, hidden),
                 white,
-                self.band_to_bin,
+                self.copied_knots,
+                self.knot_mixing,
                 self.fft_length,
-                self.n_points,
             )
-            return curves + noise.to(curves.dtype)
+            return curves + noise[:, : self.n_points].to(curves.dtype)
         amplitude = nn.functional.softplus(self.noise_scale(hidden))
         return torch.addcmul(curves, amplitude, white)  # one pass, not two
 
 
-# Points per block of ComponentGenerator's separable synthesis.
+# Points per block of ComponentGenerator's separable synthesis, about: the
+# blocks tile the noise's FFT length exactly (see _block_size).
 _BLOCK = 64
+
+
+# Curves per share of ComponentGenerator's sawtooth (see _add_sawtooth_).
+_SAWTOOTH_ROWS = 256
+
+
+def _block_size(length):
+    """The divisor of ``length`` closest to ``_BLOCK`` (by ratio): blocks that
+    tile the noise's buffer, so that the smooth parts are added to it in place
+    by one batched product."""
+    divisors = [d for d in range(1, length + 1) if length % d == 0]
+    return min(divisors, key=lambda d: abs(math.log(d / _BLOCK)))
 
 
 def _log_uniform(u, bounds):
@@ -782,12 +823,13 @@ class ComponentGenerator(nn.Module):
                 )
         # The first knot at or above half Nyquist, where white noise rules.
         self.white_knot = int(torch.searchsorted(knot_bins, knot_bins[-1] // 2))
-        # The smooth parts are built block by block (see _smooth): the time
-        # at each block's start and within a block, in units of the curve.
-        n_blocks = -(-n_points // _BLOCK)
+        # The smooth parts are built block by block over the noise's whole
+        # FFT length (see _add_smooth_): the time at each block's start and
+        # within a block, in units of the curve.
+        block = _block_size(self.fft_length)
         step = 1.0 / max(n_points - 1, 1)
-        start = np.arange(n_blocks) * _BLOCK * step
-        offset = np.arange(_BLOCK) * step
+        start = np.arange(self.fft_length // block) * block * step
+        offset = np.arange(block) * step
         # Taylor coefficients of the Legendre polynomials of degree 1 to 3
         # (over x = 2 t - 1) at each block's start: shape (4, 3, n_blocks).
         basis = np.eye(4)[:, 1:]
@@ -852,18 +894,32 @@ class ComponentGenerator(nn.Module):
         end = 8 + self.n_spikes
         level = None
         if self.n_firings:
-            size, curvature, saw_phase = self._sawtooth(
+            size, curvature, knots, steps = self._sawtooth(
                 hidden, drawn[:, end + self.n_spikes :]
             )
-            # The sawtooth's constant term joins the drift's (see _smooth).
+            # The sawtooth's constant term joins the drift's (see _add_smooth_).
             level = -size * (0.5 + curvature / 3)
-        curves = self._smooth(amplitude, sine_phase, frequency, coefficients, level)
+        log_gain = self.noise_log_gain(hidden)
+        if white is None:
+            white = torch.randn(
+                len(z), *self.white_shape, dtype=self.white_dtype, device=z.device
+            )
+        # The noise's buffer is this forward's own: the other parts are added
+        # to it in place, here and below.
+        noise = filtered_noise(
+            log_gain,
+            white,
+            self.copied_knots,
+            self.knot_mixing,
+            self.fft_length,
+        )
+        self._add_smooth_(noise, amplitude, sine_phase, frequency, coefficients, level)
+        curves = noise[:, : self.n_points]
         places = (uniform[:, 8:end] * self.n_points).long().clamp_max(self.n_points - 1)
         spread = self.log_spike_spread.exp() * drawn[:, end : end + self.n_spikes]
         # Heights are in units of the curve's white noise (its mean log gain
         # above half Nyquist), as outliers are judged: in units of its scatter,
         # a quiet rotator's spikes came out hundreds of noise levels high.
-        log_gain = self.noise_log_gain(hidden)
         log_noise = log_gain[:, self.white_knot :].mean(1, keepdim=True)
         log_heights = log_noise + self.spikes(hidden) + spread
         if self.max_spike_height is not None:
@@ -871,26 +927,10 @@ class ComponentGenerator(nn.Module):
                 log_heights, log_noise + math.log(self.max_spike_height)
             )
         heights = torch.exp(log_heights.clamp(max=6.0))
-        # In place, here and below: the curves are this forward's own.
         curves = curves.scatter_add_(1, places, heights.to(curves.dtype))
         if self.n_firings:
-            # size ((phase - 1/2) + curvature (phase^2 - 1/3)), zero-mean over
-            # an interval: its constant is in the drift, the rest takes two
-            # passes over the curves.
-            slope = torch.addcmul(size, size * curvature, saw_phase)
-            curves = curves.addcmul_(saw_phase, slope)
-        if white is None:
-            white = torch.randn(
-                len(z), *self.white_shape, dtype=self.white_dtype, device=z.device
-            )
-        noise = filtered_noise(
-            log_gain,
-            white,
-            self.band_to_bin,
-            self.fft_length,
-            self.n_points,
-        )
-        return curves.add_(noise.to(curves.dtype))
+            self._add_sawtooth_(curves, size, curvature, knots, steps)
+        return curves
 
     def noise_log_gain(self, hidden):
         """Log gains of the noise filter at its knots, float32, from the
@@ -904,9 +944,10 @@ class ComponentGenerator(nn.Module):
         return torch.cat([log_gain[:, :cut], log_gain[:, cut - 1 : cut] - falls], 1)
 
     def _sawtooth(self, hidden, drawn):
-        """The thruster sawtooth's size, curvature (each of shape (batch, 1))
-        and phase within each interval at every point, from its
-        ``2 + n_firings`` drawn columns."""
+        """The thruster sawtooth's size and curvature (each of shape
+        (batch, 1)), the count of firings at each knot (batch, n_firings + 1)
+        and its steps between knots (batch, n_firings), from its
+        ``2 + n_firings`` drawn columns; float32."""
         with torch.autocast(hidden.device.type, enabled=False):
             drawn = drawn.float()
             log_size, bend = self.sawtooth(hidden.float()).unbind(1)
@@ -915,31 +956,47 @@ class ComponentGenerator(nn.Module):
             curvature = 0.5 * torch.tanh(bend)[:, None]
             # Firings so far, at knots every knot_spacing points: each knot
             # adds knot_spacing / thruster_period of them, give or take a learnt
-            # fraction, so their lateness is a random walk; linear between
-            # knots, built as one product over (knot, point within) blocks.
+            # fraction, so their lateness is a random walk.
             steps = (1 + self.log_thruster_jitter.exp() * drawn[:, 2:]).clamp_min(0) * (
                 self.knot_spacing / self.thruster_period
             )
             knots = torch.cumsum(
                 torch.cat([torch.special.ndtr(drawn[:, :1]), steps], 1), 1
             )
+        return size, curvature, knots, steps
+
+    def _add_sawtooth_(self, curves, size, curvature, knots, steps):
+        """Add the sawtooth less its constant (which is in the drift) to
+        ``curves`` (float32) in place: size ((phase - 1/2) + curvature
+        (phase^2 - 1/3)), zero-mean over an interval, with the phase the
+        fraction of the count of firings, linear between knots.
+
+        A few hundred curves at a time: each share's phase, built as one
+        product over (knot, point within) blocks, then stays in the
+        processor's cache between the passes that use it.
+        """
+        bend = size * curvature
+        for start in range(0, len(curves), _SAWTOOTH_ROWS):
+            rows = slice(start, start + _SAWTOOTH_ROWS)
             count = torch.addcmul(
-                knots[:, :-1, None], steps[:, :, None], self.knot_offsets
+                knots[rows, :-1, None], steps[rows, :, None], self.knot_offsets
             )
             # The count never falls below 0, where frac is the phase.
-            phase = count.frac_().reshape(len(drawn), -1)[:, : self.n_points]
-        return size, curvature, phase
+            phase = count.frac_().flatten(1)[:, : self.n_points]
+            part = curves[rows].addcmul_(phase, size[rows])
+            part.addcmul_(phase.square(), bend[rows])
 
-    def _smooth(self, amplitude, phase, frequency, coefficients, level=None):
-        """Sinusoids ``amplitude sin(phase + frequency t)`` plus the Legendre
-        drift, built as one batched product of two small matrices.
+    def _add_smooth_(self, curves, amplitude, phase, frequency, coefficients, level):
+        """Add the sinusoids ``amplitude sin(phase + frequency t)`` and the
+        Legendre drift to ``curves`` (float32, of shape ``(batch,
+        fft_length)``) in place, by one batched product of two small matrices.
 
         With t = s + u, s a block's start and u the time within it, a sinusoid
         is sin(p + w s) cos(w u) + cos(p + w s) sin(w u), and the drift is its
         Taylor series at s in powers of u. So each block's values are a sum of
         terms in s times terms in u: a matrix product that costs about 1,400
-        sines per curve, not three per point. ``level`` (shape (batch, 1)), a
-        constant per curve, joins the drift's term of order 0.
+        sines per curve, not three per point. ``level`` (shape (batch, 1), or
+        None), a constant per curve, joins the drift's term of order 0.
         """
         # In float32: bfloat16 products would blur a fast rotation's phase.
         with torch.autocast(amplitude.device.type, enabled=False):
@@ -971,8 +1028,9 @@ class ComponentGenerator(nn.Module):
                 ],
                 dim=1,
             )
-            blocks = torch.bmm(by_start, by_offset)
-        return blocks.reshape(len(amplitude), -1)[:, : self.n_points]
+            curves.unflatten(1, (len(self.block_start), -1)).baddbmm_(
+                by_start, by_offset
+            )
 
 
 class PatchLSTMCritic(nn.Module):

@@ -542,8 +542,10 @@ def test_component_generator_is_the_sum_of_its_parts_point_by_point():
     from sklearn_lcgan.nn import ComponentGenerator
 
     torch.manual_seed(0)
-    # 200 points: the block-wise synthesis ends in a partial block.
-    generator = ComponentGenerator(200, latent_dim=4, hidden_sizes=(8,), n_spikes=1)
+    # 197 points: the blocks tile the noise's 200-point FFT buffer, past the
+    # curve's end.
+    generator = ComponentGenerator(197, latent_dim=4, hidden_sizes=(8,), n_spikes=1)
+    assert generator.fft_length == 200
     _silent_components(generator)
     with torch.no_grad():
         generator.rotation.bias.copy_(torch.tensor([1.0, 0.5, 0.3]))
@@ -552,7 +554,7 @@ def test_component_generator_is_the_sum_of_its_parts_point_by_point():
         curves = generator(z).numpy()
     drawn = z[:, 4:].double().numpy()
     u = ndtr(drawn)
-    t = np.linspace(0.0, 1.0, 200)
+    t = np.linspace(0.0, 1.0, 197)
     turn = 2 * np.pi * 0.5 * 300.0 ** u[:, :1]
     envelope_turn = 2 * np.pi * 0.3 * 10.0 ** u[:, 1:2]
     phase = 2 * np.pi * u[:, 2:5]
@@ -636,6 +638,24 @@ def test_component_generator_caps_spike_heights():
     assert (tall > 10.0).mean() > 0.2 and tall.max() > 50.0
     # Equal to the white noise's 1e-4 on top of each spike.
     np.testing.assert_allclose(kept, np.minimum(tall, 10.0), atol=1e-3)
+
+
+@pytest.mark.parametrize("n_bins", [1, 2, 50, 300, 1601])
+def test_split_spread_gives_band_interpolations_values(n_bins):
+    import torch
+
+    from sklearn_lcgan.nn import _split_spread, band_interpolation
+
+    weights = band_interpolation(n_bins)
+    copied, mixing = _split_spread(weights)
+    values = torch.randn(7, len(weights))
+    split = torch.cat(
+        [values[:, copied], values[:, len(weights) - len(mixing) :] @ mixing], dim=1
+    )
+    torch.testing.assert_close(split, values @ weights, rtol=0, atol=1e-6)
+    if n_bins == 1601:
+        # The lowest 64 bins are knots of their own (bin 0 takes the first's).
+        assert len(copied) == 65 and len(mixing) < len(weights) / 2
 
 
 def test_noise_gain_never_rises_above_noise_falls_above():
@@ -773,8 +793,13 @@ def test_component_generator_sawtooth_resets_at_the_thruster_period():
         generator.sawtooth.bias.copy_(torch.tensor([np.log(2.0), np.arctanh(0.6)]))
         generator.log_sawtooth_spread.fill_(-30.0)  # every size exactly 2
         generator.log_thruster_jitter.fill_(-30.0)  # a strict period
-        z = torch.randn(6, 4 + generator.n_random)
+        # More curves than one share of the sawtooth's (_SAWTOOTH_ROWS).
+        z = torch.randn(600, 4 + generator.n_random)
         curves = generator(z).numpy()
+    # With a gradient recorded, the same curves.
+    tracked = generator(z)
+    assert tracked.requires_grad
+    np.testing.assert_allclose(tracked.detach().numpy(), curves, atol=1e-6)
     # Size 2, curvature 0.3, reset every 10 points from the drawn phase on.
     first = 4 + 8 + 2 * generator.n_spikes  # after latent, draws, spikes
     start = ndtr(z[:, first : first + 1].double().numpy())
