@@ -893,7 +893,7 @@ class TransitCurveGenerator(BaseEstimator):
                 if device.type == "cpu":
                     # Straight into X: one pass, no float32 copy. This
                     # thread touches each fresh page of X first: torch's
-                    # threads, faulting pages in side by side, took 2 to 8
+                    # threads, faulting pages in side by side, took 2 to 12
                     # times as long as the whole write to touched pages.
                     rows = X[start:stop]
                     rows.reshape(-1)[:: _PAGE // X.itemsize] = 0.0
