@@ -40,8 +40,8 @@ _CHECKPOINT = "checkpoint.pt"
 _DRAW_PARTS = 4
 # Bytes per page of memory (Linux's on x86 and most ARM).
 _PAGE = 4096
-# Curves per pass of sample's network: larger chunks pay torch's per-call
-# costs less often, smaller ones fit better in the processor's cache.
+# Most curves per pass of sample's network: larger chunks pay torch's
+# per-call costs less often, smaller ones fit better in the processor's cache.
 _SAMPLE_CHUNK = 2048
 _FLOAT32_SAFE = float(np.finfo(np.float32).max) / 10
 
@@ -864,9 +864,10 @@ class TransitCurveGenerator(BaseEstimator):
             # noise of 1e-4 relative at best) and faster to map back.
             levels = self.levels_.astype(np.float32)
             scales = self.scales_.astype(np.float32)
-            # Buffers for every chunk: fresh ones would make the system fault
-            # in their pages again for each chunk.
-            size = min(n_samples, _SAMPLE_CHUNK)
+            # Chunks of even size (5,000 curves: 3 of 1,667, not 2,048, 2,048
+            # and 904, which sampled 5 % slower), and buffers for every chunk:
+            # fresh ones would make the system fault in their pages again.
+            size = -(-n_samples // -(-n_samples // _SAMPLE_CHUNK))
             z = _buffer((size, self.latent_dim + self.generator_.n_random), device)
             white = _buffer(
                 (size, *self.generator_.white_shape),

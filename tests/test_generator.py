@@ -103,6 +103,22 @@ def test_samples_do_not_depend_on_the_number_of_threads(
     np.testing.assert_allclose(one, four, rtol=1e-5)
 
 
+def test_samples_in_several_chunks_fill_every_row(conditional_gan, monkeypatch):
+    import sklearn_lcgan.generator
+
+    one_chunk, labels = conditional_gan.sample(9, random_state=2)
+    # Chunks of at most 4 curves: three of 3.
+    monkeypatch.setattr(sklearn_lcgan.generator, "_SAMPLE_CHUNK", 4)
+    X, chunked_labels = conditional_gan.sample(9, random_state=2)
+    np.testing.assert_array_equal(chunked_labels, labels)
+    assert np.isfinite(X).all()
+    assert len(np.unique(X, axis=0)) == 9  # no row drawn twice or left out
+    # Each row on a training curve's scale, as in one chunk.
+    spread = np.std(X, axis=1)
+    assert spread.min() > 0.2 * np.std(one_chunk, axis=1).min()
+    np.testing.assert_array_equal(X, conditional_gan.sample(9, random_state=2)[0])
+
+
 def test_clone_and_refit_give_equal_samples(curves, conditional_gan):
     X, y = curves
     again = clone(conditional_gan).fit(X, y)
