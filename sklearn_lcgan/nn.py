@@ -636,11 +636,9 @@ class FCGenerator(nn.Module):
         return torch.addcmul(curves, amplitude, white)  # one pass, not two
 
 
-# Points per block of ComponentGenerator's separable synthesis, about: the
-# blocks tile the noise's FFT length exactly (see _block_size).
+# About the points per block of ComponentGenerator's separable synthesis:
+# _block_size takes the nearest divisor of the noise's FFT length.
 _BLOCK = 64
-
-
 # Curves per share of ComponentGenerator's sawtooth (see _add_sawtooth_).
 _SAWTOOTH_ROWS = 256
 
@@ -972,8 +970,10 @@ class ComponentGenerator(nn.Module):
         fraction of the count of firings, linear between knots.
 
         A few hundred curves at a time: each share's phase, built as one
-        product over (knot, point within) blocks, then stays in the
-        processor's cache between the passes that use it.
+        product over (knot, point within) blocks, is a fraction of the
+        curves' size, so its buffer is reused from share to share, not
+        faulted in afresh, and it stays in the processor's cache between the
+        passes that use it.
         """
         bend = size * curvature
         for start in range(0, len(curves), _SAWTOOTH_ROWS):
