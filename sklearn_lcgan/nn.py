@@ -861,7 +861,10 @@ class ComponentGenerator(nn.Module):
         ``(len(z), *white_shape)`` (drawn from torch's generator if None;
         overwritten under :func:`torch.no_grad`)."""
         latent, drawn = z[:, : self.latent_dim], z[:, self.latent_dim :]
-        uniform = torch.special.ndtr(drawn)
+        # Uniform draws for the frequencies, phases and spikes' places (the
+        # drift, spike heights and sawtooth take the normal draws after them).
+        end = 8 + self.n_spikes
+        uniform = torch.special.ndtr(drawn[:, :end])
         if self.embedding is not None:
             latent = torch.cat([latent, self.embedding(labels)], dim=1)
         hidden = self.body(torch.cat([latent, drawn[:, :2]], dim=1))
@@ -889,7 +892,6 @@ class ComponentGenerator(nn.Module):
             1,
         )
         coefficients = nn.functional.softplus(self.drift(hidden)) * drawn[:, 5:8]
-        end = 8 + self.n_spikes
         level = None
         if self.n_firings:
             size, curvature, knots, steps = self._sawtooth(
