@@ -933,9 +933,19 @@ class ComponentGenerator(nn.Module):
         return curves
 
     def noise_log_gain(self, hidden):
-        """Log gains of the noise filter at its knots, float32, from the
-        network's last hidden features; falling from ``falling_knot`` on
-        with ``noise_falls_above``."""
+        """Log gains of the noise filter at its knots.
+
+        Parameters
+        ----------
+        hidden : torch.Tensor of shape (batch, hidden_sizes[-1])
+            The network's last hidden features.
+
+        Returns
+        -------
+        log_gain : torch.Tensor of shape (batch, n_knots), float32
+            One log gain per knot of :func:`band_interpolation`; with
+            ``noise_falls_above``, falling or flat from ``falling_knot`` on.
+        """
         log_gain = _noise_log_gain(self, hidden)
         if self.falling_knot is None:
             return log_gain

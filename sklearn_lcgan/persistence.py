@@ -48,8 +48,8 @@ from ._atomic import atomic_write
 # 7: TransitCurveGenerator gained `max_spike_height`.
 # 8: TransitCurveGenerator gained `standardise_output`.
 # 9: TransitCurveGenerator gained `noise_falls_above`.
-# 10: the noise filters' modules keep each bin's neighbouring knots, and
-#     ComponentGenerator's blocks tile the noise's FFT length (pickles only).
+# 10: the noise filters' modules keep their knot-to-bin weights in two parts,
+#     and ComponentGenerator's blocks tile the noise's FFT length (pickles only).
 FORMAT = 10
 _JSON, _TENSORS = "model.json", "tensors.pt"
 _TRUSTED_MODULES = (
