@@ -18,14 +18,15 @@ def int_seed(random_state, high: int = 2**31 - 1) -> int:
     return int(check_random_state(random_state).randint(high))
 
 
-def fill_normal(tensors, generators, executor):
-    """Fill ``tensors`` with standard normal draws, rows split among ``generators``.
+def submit_normal(tensors, generators, executor):
+    """Start filling ``tensors`` with standard normal draws, rows split among
+    ``generators``; return the futures.
 
     Each generator draws its own contiguous share of every tensor's rows, on
     ``executor``'s threads: torch draws on one core per call, and the draws
     are most of a sample's cost. The split depends only on the rows and the
     number of generators, not on the threads, so seeds give the same draws
-    on any machine.
+    on any machine. Wait on every future before reading the tensors.
     """
 
     def draw(part, generator):
@@ -34,4 +35,7 @@ def fill_normal(tensors, generators, executor):
                 generator=generator
             )
 
-    list(executor.map(draw, range(len(generators)), generators))
+    return [
+        executor.submit(draw, part, generator)
+        for part, generator in enumerate(generators)
+    ]

@@ -7,6 +7,7 @@ import os
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,7 +20,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
-from ._random import fill_normal, int_seed
+from ._physics import _MAD_TO_SIGMA
+from ._random import int_seed, submit_normal
 from .injection import TransitInjector
 from .metrics import mmd
 from .nn import (
@@ -27,7 +29,7 @@ from .nn import (
     CurveSummary,
     FCGenerator,
     PatchLSTMCritic,
-    centre_rows_,
+    _centre_share_,
     rbf_mmd,
     robust_standardise,
 )
@@ -38,8 +40,6 @@ _CHECKPOINT = "checkpoint.pt"
 # Shares of each chunk's normal draws, each from its own generator, drawn in
 # parallel; fixed, so that a seed gives the same samples on any machine.
 _DRAW_PARTS = 4
-# Bytes per page of memory (Linux's on x86 and most ARM).
-_PAGE = 4096
 # Most curves per pass of sample's network: larger chunks pay torch's
 # per-call costs less often, smaller ones fit better in the processor's cache.
 _SAMPLE_CHUNK = 2048
@@ -53,6 +53,22 @@ def _buffer(shape, device, dtype=torch.float32):
     if device.type != "cpu":
         return torch.empty(shape, dtype=dtype, device=device)
     return torch.from_numpy(np.empty(shape, dtype=str(dtype).removeprefix("torch.")))
+
+
+def _to_training_units(curves, level, scale, out, standardise):
+    """Write float32 ``curves`` into ``out`` (float64) in the training units:
+    ``level + curves * scale``, each curve first put on the training curves'
+    scale, as :meth:`TransitCurveGenerator._generate` does, if
+    ``standardise`` (which overwrites ``curves``).
+
+    numpy's, on one share of a chunk's rows, so that threads share the work
+    and the faulting-in of ``out``'s fresh pages.
+    """
+    if standardise:
+        spread = _MAD_TO_SIGMA * _centre_share_(curves)
+        scale = scale / np.maximum(spread, np.float32(1e-12))
+    np.multiply(curves, scale, out=out)
+    out += level
 
 
 def _check_rotation_cycles(cycles):
@@ -859,12 +875,13 @@ class TransitCurveGenerator(BaseEstimator):
             dtype=torch.bfloat16,
             enabled=self.sample_precision == "bfloat16",
         )
-        threads = ThreadPoolExecutor(min(_DRAW_PARTS, torch.get_num_threads()))
+        n_threads = min(_DRAW_PARTS, torch.get_num_threads())
+        threads = ThreadPoolExecutor(n_threads)
         with torch.no_grad(), low_precision, threads:
             # float32 is exact enough for the level and scale (7 digits against
             # noise of 1e-4 relative at best) and faster to map back.
-            levels = self.levels_.astype(np.float32)
-            scales = self.scales_.astype(np.float32)
+            levels = self.levels_.astype(np.float32)[:, None]
+            scales = self.scales_.astype(np.float32)[:, None]
             # Chunks of even size (5,000 curves: 3 of 1,667, not 2,048, 2,048
             # and 904, which sampled 5 % slower), and buffers for every chunk:
             # fresh ones would make the system fault in their pages again.
@@ -875,33 +892,51 @@ class TransitCurveGenerator(BaseEstimator):
                 device,
                 self.generator_.white_dtype,
             )
+            draws = submit_normal((z, white), generators, threads)
             for start in range(0, n_samples, size):
                 stop = min(start + size, n_samples)
                 z_chunk, white_chunk = z[: stop - start], white[: stop - start]
-                fill_normal((z_chunk, white_chunk), generators, threads)
+                for draw in draws:
+                    draw.result()
                 code = None
                 if self.classes_ is not None:
                     code = torch.from_numpy(codes[start:stop]).to(device)
-                rows = source[start:stop]
-                level = torch.as_tensor(levels[rows, None], device=device)
-                scale = torch.as_tensor(scales[rows, None], device=device)
-                if self.standardise_output and device.type == "cpu":
-                    # _generate's standardisation, its division folded into
-                    # the map back: one pass over the curves fewer.
+                level, scale = levels[source[start:stop]], scales[source[start:stop]]
+                if device.type == "cpu":
                     curves = self.generator_(z_chunk, code, white_chunk).float()
-                    scale = scale / centre_rows_(curves, threads).clamp_min(1e-12)
+                    # The threads map this chunk back and draw the next one's
+                    # noise in one go: after torch's parallel calls, an OpenMP
+                    # thread spins for milliseconds and slows the threads that
+                    # run next, so they had better run once per chunk.
+                    shares = np.linspace(0, stop - start, n_threads + 1).astype(int)
+                    writes = [
+                        threads.submit(
+                            _to_training_units,
+                            curves.numpy()[low:high],
+                            level[low:high],
+                            scale[low:high],
+                            X[start + low : start + high],
+                            self.standardise_output,
+                        )
+                        for low, high in pairwise(shares)
+                    ]
                 else:
                     curves = self._generate(z_chunk, code, white_chunk)
-                if device.type == "cpu":
-                    # Straight into X: one pass, no float32 copy. This
-                    # thread touches each fresh page of X first: torch's
-                    # threads, faulting pages in side by side, took 2 to 12
-                    # times as long as the whole write to touched pages.
-                    rows = X[start:stop]
-                    rows.reshape(-1)[:: _PAGE // X.itemsize] = 0.0
-                    torch.addcmul(level, curves, scale, out=torch.from_numpy(rows))
-                else:
-                    X[start:stop] = torch.addcmul(level, curves, scale).cpu().numpy()
+                    level, scale = torch.as_tensor(level), torch.as_tensor(scale)
+                    X[start:stop] = (
+                        torch.addcmul(level.to(device), curves, scale.to(device))
+                        .cpu()
+                        .numpy()
+                    )
+                    writes = []
+                # The network has read the buffers (on a GPU, these draws
+                # queue behind it on the same stream): the next chunk's go in.
+                draws = []
+                if stop < n_samples:
+                    rows = min(size, n_samples - stop)
+                    draws = submit_normal((z[:rows], white[:rows]), generators, threads)
+                for write in writes:
+                    write.result()
         self.generator_.train()
 
         params = pd.DataFrame()

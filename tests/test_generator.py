@@ -119,6 +119,22 @@ def test_samples_in_several_chunks_fill_every_row(conditional_gan, monkeypatch):
     np.testing.assert_array_equal(X, conditional_gan.sample(9, random_state=2)[0])
 
 
+def test_each_chunk_of_samples_reads_fresh_draws(curves, monkeypatch):
+    import sklearn_lcgan.generator
+
+    X, _ = curves
+    # Without a noise head, a curve is a function of its latent draws alone.
+    gan = TransitCurveGenerator(
+        noise_head=False, max_epochs=1, random_state=0, **TINY
+    ).fit(X)
+    monkeypatch.setattr(sklearn_lcgan.generator, "_SAMPLE_CHUNK", 4)
+    samples = gan.sample(9, random_state=2)
+    # Each sample takes a training curve's level and scale: compare shapes.
+    shapes = (samples - samples.mean(1, keepdims=True)) / samples.std(1, keepdims=True)
+    gaps = np.abs(shapes[:, None] - shapes[None]).max(axis=2)
+    assert gaps[np.triu_indices(9, 1)].min() > 1e-3  # no chunk reread the last's
+
+
 def test_clone_and_refit_give_equal_samples(curves, conditional_gan):
     X, y = curves
     again = clone(conditional_gan).fit(X, y)
@@ -722,10 +738,16 @@ def test_robust_standardise_matches_the_training_scale_with_a_gradient(n_points)
 
 
 @pytest.mark.parametrize("synthesis", ["dense", "components"])
-def test_standardised_output_samples_take_a_training_curves_scale(curves, synthesis):
+def test_standardised_output_samples_take_a_training_curves_scale(
+    curves, synthesis, monkeypatch
+):
+    import sklearn_lcgan.generator
     from sklearn_lcgan.preprocessing import _nan_robust_scale
 
     X, _ = curves
+    # Four chunks of samples: each is mapped back while the next one's noise
+    # is drawn.
+    monkeypatch.setattr(sklearn_lcgan.generator, "_SAMPLE_CHUNK", 16)
     params = dict(synthesis=synthesis, max_epochs=1, random_state=0, **TINY)
     for standardise in (True, False):
         gan = TransitCurveGenerator(standardise_output=standardise, **params).fit(X)
