@@ -29,7 +29,7 @@ from .nn import (
     CurveSummary,
     FCGenerator,
     PatchLSTMCritic,
-    _centre_share_,
+    centre_rows_,
     rbf_mmd,
     robust_standardise,
 )
@@ -65,7 +65,7 @@ def _to_training_units(curves, level, scale, out, standardise):
     and the faulting-in of ``out``'s fresh pages.
     """
     if standardise:
-        spread = _MAD_TO_SIGMA * _centre_share_(curves)
+        spread = _MAD_TO_SIGMA * centre_rows_(curves)
         scale = scale / np.maximum(spread, np.float32(1e-12))
     np.multiply(curves, scale, out=out)
     out += level

@@ -42,43 +42,31 @@ def robust_standardise(curves: torch.Tensor) -> torch.Tensor:
         spread = _MAD_TO_SIGMA * _torch_middle(centred.abs())
     else:
         centred = curves.clone()
-        spread = centre_rows_(centred)
+        spread = torch.from_numpy(_MAD_TO_SIGMA * centre_rows_(centred.numpy()))
     return centred / spread.clamp_min(1e-12)
 
 
-def centre_rows_(curves: torch.Tensor, executor=None) -> torch.Tensor:
-    """Subtract each row's median in place; return each row's robust scatter.
+def centre_rows_(values: np.ndarray) -> np.ndarray:
+    """Subtract each row's median in place; return each row's median
+    absolute deviation.
 
-    The CPU, no-gradient half of :func:`robust_standardise`, split so that
-    sampling can fold the division into its map back to the training units.
-    numpy's selection is several times faster than torch's median and than
+    The CPU, no-gradient half of :func:`robust_standardise`, apart so that
+    ``TransitCurveGenerator.sample`` can run it on shares of rows on threads
+    and fold the division into its map back to the training units. numpy's
+    selection is several times faster than torch's median and than
     bottleneck's (which ``_nan_robust_scale`` uses for its NaN), and it
-    releases the GIL: with an ``executor``, the rows are shared out among
-    as many tasks as torch may use threads.
+    releases the GIL.
 
     Parameters
     ----------
-    curves : torch.Tensor of shape (batch, n_points)
-        Float curves on the CPU, overwritten by the centred curves.
-    executor : concurrent.futures.Executor or None, default=None
-        Threads to share the rows among.
+    values : ndarray of shape (n_rows, n_points)
+        Float rows, overwritten by the centred rows.
 
     Returns
     -------
-    spread : torch.Tensor of shape (batch, 1)
-        Each row's 1.4826 median absolute deviation (0 for a constant row).
+    deviation : ndarray of shape (n_rows, 1)
+        Each row's median absolute deviation (0 for a constant row).
     """
-    values = curves.numpy()
-    if executor is None:
-        spreads = [_centre_share_(values)]
-    else:
-        shares = np.array_split(values, torch.get_num_threads())
-        spreads = list(executor.map(_centre_share_, shares))
-    return torch.from_numpy(_MAD_TO_SIGMA * np.concatenate(spreads))
-
-
-def _centre_share_(values):
-    """:func:`centre_rows_` on one share of the rows."""
     values -= _numpy_middle(np.partition(values, _high(values), axis=1))
     deviations = np.abs(values)
     # Partitioned in place: the deviations are a scratch copy already.
