@@ -20,7 +20,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
-from ._physics import _MAD_TO_SIGMA
 from ._random import int_seed, submit_normal
 from .injection import TransitInjector
 from .metrics import mmd
@@ -65,8 +64,7 @@ def _to_training_units(curves, level, scale, out, standardise):
     and the faulting-in of ``out``'s fresh pages.
     """
     if standardise:
-        spread = _MAD_TO_SIGMA * centre_rows_(curves)
-        scale = scale / np.maximum(spread, np.float32(1e-12))
+        scale = scale / np.maximum(centre_rows_(curves), np.float32(1e-12))
     np.multiply(curves, scale, out=out)
     out += level
 

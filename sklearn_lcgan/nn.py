@@ -42,13 +42,12 @@ def robust_standardise(curves: torch.Tensor) -> torch.Tensor:
         spread = _MAD_TO_SIGMA * _torch_middle(centred.abs())
     else:
         centred = curves.clone()
-        spread = torch.from_numpy(_MAD_TO_SIGMA * centre_rows_(centred.numpy()))
+        spread = torch.from_numpy(centre_rows_(centred.numpy()))
     return centred / spread.clamp_min(1e-12)
 
 
 def centre_rows_(values: np.ndarray) -> np.ndarray:
-    """Subtract each row's median in place; return each row's median
-    absolute deviation.
+    """Subtract each row's median in place; return each row's robust scatter.
 
     The CPU, no-gradient half of :func:`robust_standardise`, apart so that
     ``TransitCurveGenerator.sample`` can run it on shares of rows on threads
@@ -64,14 +63,14 @@ def centre_rows_(values: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    deviation : ndarray of shape (n_rows, 1)
-        Each row's median absolute deviation (0 for a constant row).
+    spread : ndarray of shape (n_rows, 1)
+        Each row's 1.4826 median absolute deviation (0 for a constant row).
     """
     values -= _numpy_middle(np.partition(values, _high(values), axis=1))
     deviations = np.abs(values)
     # Partitioned in place: the deviations are a scratch copy already.
     deviations.partition(_high(values), axis=1)
-    return _numpy_middle(deviations)
+    return _MAD_TO_SIGMA * _numpy_middle(deviations)
 
 
 def _high(values):
