@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 import os
+import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from itertools import pairwise
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
-from ._random import int_seed, submit_normal
+from ._random import int_seed
 from .injection import TransitInjector
 from .metrics import mmd
 from .nn import (
@@ -36,12 +36,10 @@ from .persistence import FORMAT
 from .preprocessing import _nan_robust_scale
 
 _CHECKPOINT = "checkpoint.pt"
-# Shares of each chunk's normal draws, each from its own generator, drawn in
-# parallel; fixed, so that a seed gives the same samples on any machine.
-_DRAW_PARTS = 4
-# Most curves per pass of sample's network: larger chunks pay torch's
-# per-call costs less often, smaller ones fit better in the processor's cache.
-_SAMPLE_CHUNK = 2048
+# Most curves per chunk of sample's: larger chunks pay torch's per-call costs
+# less often, smaller ones keep the threads evenly loaded and fault in fewer
+# fresh pages for torch's tensors.
+_SAMPLE_CHUNK = 512
 _FLOAT32_SAFE = float(np.finfo(np.float32).max) / 10
 
 
@@ -60,8 +58,7 @@ def _to_training_units(curves, level, scale, out, standardise):
     scale, as :meth:`TransitCurveGenerator._generate` does, if
     ``standardise`` (which overwrites ``curves``).
 
-    numpy's, on one share of a chunk's rows, so that threads share the work
-    and the faulting-in of ``out``'s fresh pages.
+    numpy's: it releases the GIL, so that threads map chunks back at once.
     """
     if standardise:
         scale = scale / np.maximum(centre_rows_(curves), np.float32(1e-12))
@@ -862,80 +859,32 @@ class TransitCurveGenerator(BaseEstimator):
             members = np.flatnonzero(codes == code)
             source[members] = rng.choice(pool, size=len(members))
         device = next(self.generator_.parameters()).device
-        generators = [
-            torch.Generator(device=device).manual_seed(int(seed))
-            for seed in rng.randint(2**31 - 1, size=_DRAW_PARTS)
-        ]
+        # Chunks of even size (5,000 curves: 10 of 500, not 9 of 512 and one
+        # of 392), each drawn from its own seed: a seed gives the same curves
+        # however many threads share the chunks.
+        n_chunks = -(-n_samples // _SAMPLE_CHUNK)
+        size = -(-n_samples // n_chunks)
+        seeds = rng.randint(2**31 - 1, size=n_chunks)
+        # float32 is exact enough for the level and scale (7 digits against
+        # noise of 1e-4 relative at best) and faster to map back.
+        levels = self.levels_.astype(np.float32)[source, None]
+        scales = self.scales_.astype(np.float32)[source, None]
         X = np.empty((n_samples, self.n_features_in_))
+        rows = [slice(start, start + size) for start in range(0, n_samples, size)]
+        chunks = [
+            (X[part], codes[part], levels[part], scales[part], seed)
+            for part, seed in zip(rows, seeds, strict=True)
+        ]
         self.generator_.eval()
-        low_precision = torch.autocast(
-            device.type,
-            dtype=torch.bfloat16,
-            enabled=self.sample_precision == "bfloat16",
-        )
-        n_threads = min(_DRAW_PARTS, torch.get_num_threads())
-        threads = ThreadPoolExecutor(n_threads)
-        with torch.no_grad(), low_precision, threads:
-            # float32 is exact enough for the level and scale (7 digits against
-            # noise of 1e-4 relative at best) and faster to map back.
-            levels = self.levels_.astype(np.float32)[:, None]
-            scales = self.scales_.astype(np.float32)[:, None]
-            # Chunks of even size (5,000 curves: 3 of 1,667, not 2,048, 2,048
-            # and 904, which sampled 5 % slower), and buffers for every chunk:
-            # fresh ones would make the system fault in their pages again.
-            size = -(-n_samples // -(-n_samples // _SAMPLE_CHUNK))
-            z = _buffer((size, self.latent_dim + self.generator_.n_random), device)
-            white = _buffer(
-                (size, *self.generator_.white_shape),
-                device,
-                self.generator_.white_dtype,
-            )
-            draws = submit_normal((z, white), generators, threads)
-            for start in range(0, n_samples, size):
-                stop = min(start + size, n_samples)
-                z_chunk, white_chunk = z[: stop - start], white[: stop - start]
-                for draw in draws:
-                    draw.result()
-                code = None
-                if self.classes_ is not None:
-                    code = torch.from_numpy(codes[start:stop]).to(device)
-                level, scale = levels[source[start:stop]], scales[source[start:stop]]
-                if device.type == "cpu":
-                    curves = self.generator_(z_chunk, code, white_chunk).float()
-                    # The threads map this chunk back and draw the next one's
-                    # noise in one go: after torch's parallel calls, an OpenMP
-                    # thread spins for milliseconds and slows the threads that
-                    # run next, so they had better run once per chunk.
-                    shares = np.linspace(0, stop - start, n_threads + 1).astype(int)
-                    writes = [
-                        threads.submit(
-                            _to_training_units,
-                            curves.numpy()[low:high],
-                            level[low:high],
-                            scale[low:high],
-                            X[start + low : start + high],
-                            self.standardise_output,
-                        )
-                        for low, high in pairwise(shares)
-                    ]
-                else:
-                    curves = self._generate(z_chunk, code, white_chunk)
-                    level, scale = torch.as_tensor(level), torch.as_tensor(scale)
-                    X[start:stop] = (
-                        torch.addcmul(level.to(device), curves, scale.to(device))
-                        .cpu()
-                        .numpy()
-                    )
-                    writes = []
-                # The network has read the buffers (on a GPU, these draws
-                # queue behind it on the same stream): the next chunk's go in.
-                draws = []
-                if stop < n_samples:
-                    rows = min(size, n_samples - stop)
-                    draws = submit_normal((z[:rows], white[:rows]), generators, threads)
-                for write in writes:
-                    write.result()
-        self.generator_.train()
+        try:
+            if device.type == "cpu":
+                self._sample_on_threads(chunks, size)
+            else:
+                buffers = self._sample_buffers(size, device)
+                for chunk in chunks:
+                    self._sample_chunk(*chunk, buffers)
+        finally:
+            self.generator_.train()
 
         params = pd.DataFrame()
         if labels is not None and self.transit_injector is not None:
@@ -953,6 +902,74 @@ class TransitCurveGenerator(BaseEstimator):
         if return_params:
             out = (*out, params)
         return out[0] if len(out) == 1 else out
+
+    def _sample_on_threads(self, chunks, size):
+        """Sample ``chunks`` on as many threads as torch uses, each thread
+        drawing, generating and mapping back whole chunks with torch on one
+        core.
+
+        One chunk per core at a time uses the cores better than torch's
+        threads sharing each operation: the draws (torch's are serial) and the
+        map back, numpy's, need no threads of torch's, and after each of
+        torch's parallel operations an OpenMP thread spins for milliseconds.
+        """
+        n_threads = torch.get_num_threads()
+        local = threading.local()
+
+        def sample_chunk(chunk):
+            if not hasattr(local, "buffers"):
+                # This thread's own count (OpenMP's is per thread): the
+                # calling thread keeps its own.
+                torch.set_num_threads(1)
+                local.buffers = self._sample_buffers(size, torch.device("cpu"))
+            self._sample_chunk(*chunk, local.buffers)
+
+        try:
+            with ThreadPoolExecutor(n_threads) as threads:
+                # list() waits for every chunk and raises the first error.
+                list(threads.map(sample_chunk, chunks))
+        finally:
+            # torch.set_num_threads also sets the count that threads started
+            # later take: put back the caller's.
+            torch.set_num_threads(n_threads)
+
+    def _sample_buffers(self, size, device):
+        """Reusable buffers for a chunk's latent and noise draws."""
+        return (
+            _buffer((size, self.latent_dim + self.generator_.n_random), device),
+            _buffer(
+                (size, *self.generator_.white_shape),
+                device,
+                self.generator_.white_dtype,
+            ),
+        )
+
+    def _sample_chunk(self, out, codes, level, scale, seed, buffers):
+        """Draw one chunk of curves from ``seed`` and write them into ``out``
+        in the training units; ``buffers`` from :meth:`_sample_buffers`."""
+        device = buffers[0].device
+        generator = torch.Generator(device=device).manual_seed(int(seed))
+        z, white = (part[: len(out)].normal_(generator=generator) for part in buffers)
+        code = None
+        if self.classes_ is not None:
+            code = torch.from_numpy(codes).to(device)
+        low_precision = torch.autocast(
+            device.type,
+            dtype=torch.bfloat16,
+            enabled=self.sample_precision == "bfloat16",
+        )
+        # Both are per thread, so each chunk's thread enters them.
+        with torch.no_grad(), low_precision:
+            if device.type == "cpu":
+                curves = self.generator_(z, code, white).float()
+                _to_training_units(
+                    curves.numpy(), level, scale, out, self.standardise_output
+                )
+            else:
+                curves = self._generate(z, code, white)
+                level, scale = torch.as_tensor(level), torch.as_tensor(scale)
+                mapped = torch.addcmul(level.to(device), curves, scale.to(device))
+                out[...] = mapped.cpu().numpy()
 
     def _sample_labels(self, n_samples, y, rng):
         """Labels and class codes of the samples to draw."""

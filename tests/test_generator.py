@@ -91,16 +91,40 @@ def test_sample_seeds_and_no_retraining(conditional_gan):
 
 
 def test_samples_do_not_depend_on_the_number_of_threads(
-    conditional_gan, set_torch_threads
+    conditional_gan, set_torch_threads, monkeypatch
 ):
-    # The normal draws are shared among seeded generators that run on threads;
-    # the share is fixed, so the threads do not change the curves (beyond
-    # the matrix products' rounding).
+    import sklearn_lcgan.generator
+
+    # Each chunk is drawn from its own seed and generated with torch on one
+    # core, on whichever thread takes it.
+    monkeypatch.setattr(sklearn_lcgan.generator, "_SAMPLE_CHUNK", 4)
     set_torch_threads(1)
     one = conditional_gan.sample(9, random_state=2)[0]
-    set_torch_threads(4)
-    four = conditional_gan.sample(9, random_state=2)[0]
-    np.testing.assert_allclose(one, four, rtol=1e-5)
+    set_torch_threads(3)
+    three = conditional_gan.sample(9, random_state=2)[0]
+    np.testing.assert_array_equal(one, three)
+
+
+def test_sample_leaves_torch_thread_count_as_it_was(
+    conditional_gan, set_torch_threads, monkeypatch
+):
+    import threading
+
+    import torch
+
+    import sklearn_lcgan.generator
+
+    monkeypatch.setattr(sklearn_lcgan.generator, "_SAMPLE_CHUNK", 4)
+    set_torch_threads(3)
+    conditional_gan.sample(9, random_state=2)
+    assert torch.get_num_threads() == 3
+    # Threads started later take the caller's count, not the sampling
+    # threads' one core each.
+    seen = []
+    later = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+    later.start()
+    later.join()
+    assert seen == [3]
 
 
 def test_samples_in_several_chunks_fill_every_row(conditional_gan, monkeypatch):
@@ -745,8 +769,7 @@ def test_standardised_output_samples_take_a_training_curves_scale(
     from sklearn_lcgan.preprocessing import _nan_robust_scale
 
     X, _ = curves
-    # Four chunks of samples: each is mapped back while the next one's noise
-    # is drawn.
+    # Four chunks of samples, each mapped back on its own thread.
     monkeypatch.setattr(sklearn_lcgan.generator, "_SAMPLE_CHUNK", 16)
     params = dict(synthesis=synthesis, max_epochs=1, random_state=0, **TINY)
     for standardise in (True, False):
