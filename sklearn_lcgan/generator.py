@@ -46,7 +46,7 @@ _FLOAT32_SAFE = float(np.finfo(np.float32).max) / 10
 def _buffer(shape, device, dtype=torch.float32):
     """An uninitialised tensor; on the CPU from numpy, which asks Linux for
     huge pages for large arrays where torch does not: a chunk's draws then
-    cost some ten page faults, not 7,000."""
+    cost a few page faults, not thousands."""
     if device.type != "cpu":
         return torch.empty(shape, dtype=dtype, device=device)
     return torch.from_numpy(np.empty(shape, dtype=str(dtype).removeprefix("torch.")))
