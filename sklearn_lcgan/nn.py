@@ -50,8 +50,8 @@ def centre_rows_(values: np.ndarray) -> np.ndarray:
     """Subtract each row's median in place; return each row's robust scatter.
 
     The CPU, no-gradient half of :func:`robust_standardise`, apart so that
-    ``TransitCurveGenerator.sample`` can run it on shares of rows on threads
-    and fold the division into its map back to the training units. numpy's
+    ``TransitCurveGenerator.sample`` can run it on each chunk's thread and
+    fold the division into its map back to the training units. numpy's
     selection is several times faster than torch's median and than
     bottleneck's (which ``_nan_robust_scale`` uses for its NaN), and it
     releases the GIL.
