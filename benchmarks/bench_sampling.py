@@ -18,12 +18,14 @@ Run: python benchmarks/bench_sampling.py [n_calls] [n_samples] [--against DIR]
 This machine's speed drifts by tens of percent within minutes, so two
 versions compare best in one process, in turns: ``--against DIR`` also times
 the ``sample`` of the package in the checkout ``DIR`` (whose fitted
-attributes must match this version's, as the last commit's usually do) on
-the same fitted model, call for call in turns, and prints the median ratio
+attributes and network weights must match this version's, as the last
+commit's usually do) on the same fitted model, its networks rebuilt from
+that package's classes, call for call in turns, and prints the median ratio
 of the two rates.
 """
 
 import argparse
+import copy
 import importlib.util
 import resource
 import sys
@@ -61,7 +63,9 @@ def timed_call(sample, n_samples):
 
 
 def baseline_sample(checkout, gan):
-    """``gan.sample`` as the package in ``checkout`` implements it."""
+    """``gan.sample`` as the package in ``checkout`` implements it, its
+    networks' code included: a copy of ``gan`` of that package's class, with
+    networks of that package's classes that load ``gan``'s weights."""
     package = Path(checkout).resolve() / "sklearn_lcgan"
     spec = importlib.util.spec_from_file_location(
         "baseline_lcgan",
@@ -72,7 +76,12 @@ def baseline_sample(checkout, gan):
     sys.modules["baseline_lcgan"] = module
     spec.loader.exec_module(module)
     generator = importlib.import_module("baseline_lcgan.generator")
-    return generator.TransitCurveGenerator.sample.__get__(gan)
+    baseline = copy.copy(gan)
+    baseline.__class__ = generator.TransitCurveGenerator
+    n_classes = 0 if gan.classes_ is None else len(gan.classes_)
+    baseline._build_networks(gan.n_features_in_, n_classes, torch.device("cpu"))
+    baseline.generator_.load_state_dict(gan.generator_.state_dict())
+    return baseline.sample
 
 
 def main(n_calls=10, n_samples=5000, against=None):
