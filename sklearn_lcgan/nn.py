@@ -969,10 +969,10 @@ class ComponentGenerator(nn.Module):
         fraction of the count of firings, linear between knots.
 
         A few hundred curves at a time: each share's phase, built as one
-        matrix product over (knot, point within) blocks (a third of the time
-        of the same values by a broadcast product, whose innermost loop runs
-        over only the 12 points of a knot), is a fraction of the curves'
-        size, so its buffer is reused from share to share, not faulted in
+        matrix product over (knot, point within) blocks (about two thirds of
+        the time of the same values by a broadcast product, whose innermost
+        loop runs over only the 12 points of a knot), is a fraction of the
+        curves' size, so its buffer is reused from share to share, not faulted in
         afresh, and it stays in the processor's cache between the passes that
         use it.
         """
