@@ -21,7 +21,7 @@ X, y = make_kepler_like(20, planet_fraction=0.0, random_state=7)
 # Draw the planets, then inject exactly those: the table says what went where.
 injector = TransitInjector(snr=15.0, period=(2.0, 8.0), random_state=0).fit(X)
 params = injector.draw_params(X)
-X_injected = injector.inject(X, params)
+X_injected, params = injector.inject(X, params, return_params=True)
 print(params[["period", "t0", "rp", "duration", "n_transits", "snr", "depth"]].head())
 
 # %%

@@ -1,5 +1,6 @@
 """scikit-learn compatible tools for exoplanet transit light curves."""
 
+from . import _version
 from .classifier import (
     LightCurveClassifier,
     make_detection_pipeline,
@@ -7,10 +8,11 @@ from .classifier import (
 )
 from .datasets import load_kepler_csv, make_kepler_like
 from .generator import TransitCurveGenerator
-from .injection import TransitInjector, TransitOversampler
+from .injection import TransitInjector
+from .oversampling import TransitOversampler
 from .persistence import load_model, save_model
 
-__version__ = "0.1.0.dev0"
+__version__ = _version.__version__
 
 __all__ = [
     "LightCurveClassifier",

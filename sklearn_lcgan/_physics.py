@@ -1,5 +1,4 @@
-"""Transit geometry, noise estimates and batman calls shared by the simulator
-and the injector.
+"""Transit geometry and batman calls shared by the simulator and the injector.
 
 Kept apart from the estimators so that ``datasets`` and ``injection`` use the
 same physics without importing each other.
@@ -7,34 +6,16 @@ same physics without importing each other.
 
 from __future__ import annotations
 
-import warnings
-
 import batman
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-KEPLER_LONG_CADENCE = 0.0204335  # days (29.4 min)
-# K2 fired its thrusters every 5.9 hours to correct the roll (Van Cleve et al.
-# 2016): the sawtooth systematic of K2 light curves repeats at this period.
-K2_THRUSTER_PERIOD = 0.2452  # days
+from ._constants import LIMB_DARKENING_COEFFICIENTS
 
 # Gravitational constant in cgs, so that density in g/cm^3 and period in
 # seconds give a dimensionless a/R*.
 _G_CGS = 6.674e-8
 _SECONDS_PER_DAY = 86400.0
-_MAD_TO_SIGMA = 1.482602218505602
-
-# Number of coefficients each batman limb-darkening law takes.
-LIMB_DARKENING_COEFFICIENTS = {
-    "uniform": 0,
-    "linear": 1,
-    "quadratic": 2,
-    "squareroot": 2,
-    "logarithmic": 2,
-    "exponential": 2,
-    "power2": 2,
-    "nonlinear": 4,
-}
 
 
 def semi_major_axis(period: np.ndarray, stellar_density: np.ndarray) -> np.ndarray:
@@ -78,23 +59,6 @@ def count_transits(t0, period, t_start: float, t_end: float) -> np.ndarray:
     first = np.ceil((t_start - t0) / period)
     last = np.floor((t_end - t0) / period)
     return np.maximum(last - first + 1, 0).astype(int)
-
-
-def robust_noise(X: np.ndarray) -> np.ndarray:
-    """Point-to-point white-noise level of each curve.
-
-    The median absolute first difference, scaled to a Gaussian sigma and
-    divided by sqrt(2): slow trends (rotation, drifts) and isolated transits
-    barely move it. Where quantised flux makes that median zero, the RMS first
-    difference stands in. NaN cadences are ignored; only a constant curve gets 0.
-    """
-    X = np.atleast_2d(np.asarray(X, dtype=float))
-    step = np.abs(np.diff(X, axis=1))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN
-        sigma = _MAD_TO_SIGMA * np.nanmedian(step, axis=1)
-        rms = np.sqrt(np.nanmean(step**2, axis=1))
-    return np.where(sigma > 0, sigma, rms) / np.sqrt(2.0)
 
 
 def make_params(row: dict, limb_dark: str) -> batman.TransitParams:

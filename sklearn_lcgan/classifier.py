@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,6 +22,7 @@ from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 from torch.utils.data import Dataset
 
+from ._interrupt import keep_last_epoch
 from ._random import int_seed
 from .nn import PatchLSTMDetector, PrototypeLSTM
 from .preprocessing import (
@@ -266,14 +266,12 @@ class LightCurveClassifier(NeuralNetClassifier):
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
             done, weights = self._epoch_start_
-            self.module_.load_state_dict(weights)
-            del self.history_[done:]
-            warnings.warn(
-                f"training interrupted in epoch {done + 1}; the weights after "
-                f"epoch {done} are kept.",
-                UserWarning,
-                stacklevel=2,
-            )
+
+            def restore():
+                self.module_.load_state_dict(weights)
+                del self.history_[done:]
+
+            keep_last_epoch(restore, done)
             return self
         finally:
             self.__dict__.pop("_epoch_start_", None)  # a copy of the weights

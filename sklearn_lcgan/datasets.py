@@ -1,19 +1,9 @@
-"""Light-curve data: the Kaggle Kepler loader and the embedded simulator.
-
-``load_kepler_csv`` reads the Kaggle "Kepler labelled time series" files
-(``exoTrain.csv`` / ``exoTest.csv``) when a user has them. ``make_kepler_like``
-simulates curves in the same layout and units; it is the default data of every
-example, test and the demo, since nothing is downloaded at run time.
-"""
+"""Data: the Kaggle "Kepler labelled time series" files and an offline
+simulator of K2 long-cadence curves in the same layout."""
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import os
-import zipfile
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,21 +12,19 @@ from scipy.signal import lfilter
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
+from ._constants import K2_THRUSTER_PERIOD, KEPLER_LONG_CADENCE
 from ._physics import (
-    K2_THRUSTER_PERIOD,
-    KEPLER_LONG_CADENCE,
     batman_threads_kept,
     count_transits,
-    inclination,
     make_params,
-    robust_noise,
-    semi_major_axis,
     transit_duration,
     transit_light_curve,
 )
+from ._planets import draw_planets
+from ._robust import robust_noise
+from ._validation import check_positive_range
+from .io import kepler_csv_chunks, read_kepler_csv
 
-_LABEL_COLUMN = "LABEL"
-_CHUNK_ROWS = 256
 _PLANET_COLUMNS = [
     "period", "t0", "rp", "a", "inc", "impact", "ecc", "w", "u1", "u2",
     "stellar_density", "depth", "duration", "snr", "n_transits",
@@ -52,83 +40,6 @@ them to ``target`` 1 and 0. The remaining columns ``FLUX.1 .. FLUX.N`` are the
 median-subtracted flux in electrons per second, evenly sampled in time.
 The public training file holds 5,087 curves of 3,197 points, 37 of them hosts.
 """
-
-
-@contextmanager
-def _open_text(path):
-    """Open a plain, gzip or single-member zip CSV as text, by its magic bytes."""
-    with open(path, "rb") as raw:
-        magic = raw.read(4)
-    if magic[:2] == b"\x1f\x8b":
-        with gzip.open(path, "rt", newline="") as handle:
-            yield handle
-    elif magic == b"PK\x03\x04":
-        with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.namelist() if not m.endswith("/")]
-            if len(members) != 1:
-                raise ValueError(
-                    f"{path}: a zip archive must hold exactly one CSV file, "
-                    f"found {len(members)}: {members[:5]}; unzip it and pass the "
-                    "CSV path instead."
-                )
-            with archive.open(members[0]) as member:
-                yield io.TextIOWrapper(member, encoding="utf-8", newline="")
-    else:
-        with open(path, encoding="utf-8", newline="") as handle:
-            yield handle
-
-
-def _parse_header(path, line: str) -> list[str]:
-    columns = [c.strip() for c in next(csv.reader([line]))]
-    if _LABEL_COLUMN not in columns:
-        raise ValueError(
-            f"{path}: row 1 (header) has no '{_LABEL_COLUMN}' column (found "
-            f"{columns[:3]}...); the file must follow the Kaggle layout "
-            f"'{_LABEL_COLUMN},FLUX.1,FLUX.2,...'."
-        )
-    if len(columns) < 2:
-        raise ValueError(f"{path}: row 1 (header) has no flux columns.")
-    return columns
-
-
-def _locate_bad_value(path, lines, first_row, columns):
-    """Name the first cell that is not a number (the slow path, errors only)."""
-    for offset, line in enumerate(lines):
-        for col, cell in enumerate(next(csv.reader([line]))):
-            try:
-                float(cell) if cell.strip() else np.nan
-            except ValueError:
-                raise ValueError(
-                    f"{path}: row {first_row + offset}, column {col + 1} "
-                    f"('{columns[col]}') holds {cell[:30]!r}, which is not a number; "
-                    "flux and labels must be numeric (write missing cadences as "
-                    "NaN or leave them empty)."
-                ) from None
-    raise ValueError(f"{path}: rows {first_row}-{first_row + len(lines)} unreadable.")
-
-
-def _parse_chunk(path, lines, first_row, columns):
-    n_columns = len(columns)
-    for offset, line in enumerate(lines):
-        n_fields = line.count(",") + 1
-        if n_fields != n_columns:
-            raise ValueError(
-                f"{path}: row {first_row + offset} has {n_fields} fields but the "
-                f"header has {n_columns} (ragged row; column {min(n_fields, n_columns)}"
-                " onwards); every curve must have the same number of flux values."
-            )
-    try:
-        values = pd.read_csv(
-            io.StringIO("".join(lines)), header=None, dtype=np.float64, engine="c"
-        ).to_numpy()
-    except (ValueError, pd.errors.ParserError):
-        _locate_bad_value(path, lines, first_row, columns)
-    return values
-
-
-def _count_rows(path) -> int:
-    with _open_text(path) as handle:
-        return sum(1 for line in handle if line.strip())
 
 
 @validate_params(
@@ -186,23 +97,7 @@ def load_kepler_csv(path, *, return_X_y=False):
     >>> X.shape, y.tolist()
     ((2, 3), [1, 0])
     """
-    if not os.path.isfile(path):
-        raise ValueError(f"{path}: no such file.")
-    n_lines = _count_rows(path)
-    if n_lines == 0:
-        raise ValueError(f"{path}: the file is empty; expected a header and curves.")
-    n_curves = n_lines - 1
-    if n_curves == 0:
-        raise ValueError(f"{path}: the file has a header but no curves.")
-
-    X = y = feature_names = None
-    for row, X_chunk, y_chunk, names in _chunks(path, _CHUNK_ROWS):
-        if X is None:
-            feature_names = names
-            X = np.empty((n_curves, X_chunk.shape[1]), dtype=np.float64)
-            y = np.empty(n_curves, dtype=np.int64)
-        X[row : row + len(X_chunk)] = X_chunk
-        y[row : row + len(y_chunk)] = y_chunk
+    X, y, feature_names = read_kepler_csv(path)
     if return_X_y:
         return X, y
     return Bunch(data=X, target=y, feature_names=feature_names, DESCR=_DESCR)
@@ -254,75 +149,11 @@ def iter_kepler_csv(path, chunk_size=1000):
     if not os.path.isfile(path):
         raise ValueError(f"{path}: no such file.")
     found = False
-    for _, X, y, _ in _chunks(path, chunk_size):
+    for _, X, y, _ in kepler_csv_chunks(path, chunk_size):
         found = True
         yield X, y
     if not found:
         raise ValueError(f"{path}: the file has no curves.")
-
-
-def _chunks(path, chunk_size):
-    """Yield (first row, X, y, feature names) for each chunk of a Kaggle file."""
-    with _open_text(path) as handle:
-        header = next((line for line in handle if line.strip()), None)
-        if header is None:
-            raise ValueError(f"{path}: the file is empty; expected a header.")
-        columns = _parse_header(path, header)
-        label_col = columns.index(_LABEL_COLUMN)
-        flux_cols = [i for i in range(len(columns)) if i != label_col]
-        feature_names = [columns[i] for i in flux_cols]
-        row = 0
-        chunk = []
-        for line in handle:
-            if line.strip():
-                chunk.append(line if line.endswith("\n") else line + "\n")
-            if len(chunk) == chunk_size:
-                yield (
-                    row,
-                    *_parse_rows(path, chunk, row, columns, label_col),
-                    (feature_names),
-                )
-                row += len(chunk)
-                chunk = []
-        if chunk:
-            yield (
-                row,
-                *_parse_rows(path, chunk, row, columns, label_col),
-                (feature_names),
-            )
-
-
-def _parse_rows(path, lines, row, columns, label_col):
-    values = _parse_chunk(path, lines, row + 2, columns)
-    labels = values[:, label_col]
-    bad = ~np.isin(labels, (1.0, 2.0))
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"{path}: row {row + first + 2}, column {label_col + 1} "
-            f"('{_LABEL_COLUMN}') is {float(labels[first]):g}; labels must be 2 "
-            "(planet host) or 1 (non-host) as in the Kaggle files."
-        )
-    flux = np.delete(values, label_col, axis=1)
-    return flux, (labels == 2.0).astype(np.int64)
-
-
-def _as_range(name, value):
-    if isinstance(value, Real) and not isinstance(value, bool):
-        low = high = float(value)
-    else:
-        try:
-            low, high = (float(v) for v in value)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"{name} must be a number or a (low, high) pair, got {value!r}."
-            ) from None
-    if not (np.isfinite(low) and np.isfinite(high) and 0 < low <= high):
-        raise ValueError(
-            f"{name} must be positive with low <= high, got {value!r}; "
-            "for example snr=(7.0, 30.0)."
-        )
-    return low, high
 
 
 def _log_uniform(rng, low, high, size):
@@ -447,7 +278,7 @@ def make_kepler_like(
     True
     """
     rng = check_random_state(random_state)
-    snr_low, snr_high = _as_range("snr", snr)
+    snr_low, snr_high = check_positive_range("snr", snr, example="snr=(7.0, 30.0)")
     time = np.arange(n_points) * cadence
     span = n_points * cadence
     max_period = min(30.0, span / 2.0)
@@ -545,15 +376,24 @@ def make_kepler_like(
 
 def _simulate_planets(rng, hosts, time, cadence, period_range, snr_range, rel_noise):
     n = hosts.size
-    period = _log_uniform(rng, *period_range, n)
-    t0 = rng.uniform(0, period)
-    density = _log_uniform(rng, 0.3, 3.0, n)
-    a = semi_major_axis(period, density)
-    impact = rng.uniform(0.0, 0.9, n)
-    inc = inclination(a, impact, 0.0, 90.0)
-    u1 = rng.uniform(0.3, 0.6, n)
-    u2 = rng.uniform(0.1, 0.3, n)
-    target_snr = rng.uniform(*snr_range, n)
+    # The simulator's draws, in the order its seeds have always drawn them:
+    # period, t0, stellar density, impact, u1, u2, SNR.
+    drawn = rng.random_sample((7, n))
+    uniforms = np.zeros((n, 10))
+    uniforms[:, [0, 1, 6, 3, 8, 9, 7]] = drawn.T
+    specs = {
+        "period": period_range, "t0": None, "rp": 0.05, "impact": (0.0, 0.9),
+        "ecc": 0.0, "w": 90.0, "stellar_density": (0.3, 3.0), "a": None,
+        "snr": snr_range, "u": [(0.3, 0.6), (0.1, 0.3)],
+    }  # fmt: skip
+    table = draw_planets(uniforms, specs, start=0.0, max_period=period_range[1])
+    period, t0, a, inc = (table[k] for k in ("period", "t0", "a", "inc"))
+    density, impact, target_snr = (
+        table["stellar_density"],
+        table["impact"],
+        table["snr"],
+    )
+    u1, u2 = table["u1"], table["u2"]
 
     rows, light_curves = [], {}
     for k, curve in enumerate(hosts):

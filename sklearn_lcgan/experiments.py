@@ -21,9 +21,31 @@ from sklearn.metrics import (
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_array
 
+from ._constants import KEPLER_LONG_CADENCE
 from .injection import TransitInjector
 
 DEFAULT_SNR_BINS = (7.0, 12.0, 18.0, 24.0, 30.0)
+
+
+def recovery_grid(n_points, cadence=KEPLER_LONG_CADENCE):
+    """SNR x period grid, periods limited to two transits in the window.
+
+    Parameters
+    ----------
+    n_points : int
+        Points per curve.
+    cadence : float, default=0.0204335
+        Sampling interval in days.
+
+    Returns
+    -------
+    grid : dict
+        ``{"snr": [...], "period": [...]}`` for
+        :func:`~sklearn_lcgan.experiments.injection_recovery`.
+    """
+    longest = (n_points - 1) * cadence / 2
+    periods = [p for p in (0.5, 1.0, 3.0, 8.0, 20.0) if p <= longest]
+    return {"snr": [5.0, 10.0, 15.0, 25.0], "period": periods}
 
 
 def planet_proba(classifier, X, planet_label=1) -> np.ndarray:

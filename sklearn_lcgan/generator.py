@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import os
-import threading
-import time
-import warnings
-from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,66 +13,18 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from tqdm.auto import tqdm
 
+from . import _gan_sampling
+from ._gan_training import GANTraining
 from ._random import int_seed
+from ._robust import nan_centre_scale
+from ._two_sample import curve_mmd
+from ._validation import check_positive_range
+from ._version import MODEL_FORMAT
 from .injection import TransitInjector
-from .metrics import mmd
-from .nn import (
-    ComponentGenerator,
-    CurveSummary,
-    FCGenerator,
-    PatchLSTMCritic,
-    centre_rows_,
-    rbf_mmd,
-    robust_standardise,
-)
-from .persistence import FORMAT
-from .preprocessing import _nan_robust_scale
+from .nn import ComponentGenerator, FCGenerator, PatchLSTMCritic
 
-_CHECKPOINT = "checkpoint.pt"
-# Most curves per chunk of sample's: larger chunks pay torch's per-call costs
-# less often, smaller ones keep the threads evenly loaded and fault in fewer
-# fresh pages for torch's tensors.
-_SAMPLE_CHUNK = 512
 _FLOAT32_SAFE = float(np.finfo(np.float32).max) / 10
-
-
-def _buffer(shape, device, dtype=torch.float32):
-    """An uninitialised tensor; on the CPU from numpy, which asks Linux for
-    huge pages for large arrays where torch does not: a chunk's draws then
-    cost a few page faults, not thousands."""
-    if device.type != "cpu":
-        return torch.empty(shape, dtype=dtype, device=device)
-    return torch.from_numpy(np.empty(shape, dtype=str(dtype).removeprefix("torch.")))
-
-
-def _to_training_units(curves, level, scale, out, standardise):
-    """Write float32 ``curves`` into ``out`` (float64) in the training units:
-    ``level + curves * scale``, each curve first put on the training curves'
-    scale, as :meth:`TransitCurveGenerator._generate` does, if
-    ``standardise`` (which overwrites ``curves``).
-
-    numpy's: it releases the GIL, so that threads map chunks back at once.
-    """
-    if standardise:
-        scale = scale / np.maximum(centre_rows_(curves), np.float32(1e-12))
-    np.multiply(curves, scale, out=out)
-    out += level
-
-
-def _check_rotation_cycles(cycles):
-    """Raise a ValueError unless ``cycles`` is a (low, high) pair, 0 < low <= high."""
-    try:
-        low, high = (float(c) for c in cycles)
-    except (TypeError, ValueError):
-        low = high = np.nan
-    if not (np.isfinite(low) and np.isfinite(high) and 0 < low <= high):
-        raise ValueError(
-            "rotation_cycles must be a (low, high) pair of frequencies in cycles "
-            f"over the curve with 0 < low <= high, got {cycles!r}; for example "
-            "(0.5, 150.0)."
-        )
 
 
 class TransitCurveGenerator(BaseEstimator):
@@ -91,153 +38,76 @@ class TransitCurveGenerator(BaseEstimator):
     (higher is better), so :class:`~sklearn.model_selection.GridSearchCV`
     ranks settings without a custom scorer.
 
-    The generator is the prototype's fully connected network (latent 100 ->
-    512 -> 1024 -> 1024 -> n_points, LeakyReLU 0.2), whose last layer by
-    default sets every eighth point, joined by straight lines, with white
-    noise of learnt amplitude on top. The critic reads the curve as a
-    sequence of patches with stacked LSTMs (the prototype's
-    256/256/128 with dropout 0.3 stays selectable through ``critic_hidden``
-    and ``critic_dropout``). Training uses the Wasserstein loss with gradient
+    The default generator is the prototype's fully connected network (latent
+    100 -> 512 -> 1024 -> 1024 -> n_points, LeakyReLU 0.2), whose last layer
+    sets every eighth point, joined by straight lines, with white noise of
+    learnt amplitude on top. With ``synthesis="components"`` the network
+    instead sets the sizes of a star's parts (rotation, drift, filtered
+    noise, cosmic-ray spikes, optionally a thruster sawtooth), drawn at random
+    periods, phases and places, so that no pattern sits at fixed times (DDSP,
+    Engel et al. 2020). The critic reads the curve as a sequence of patches
+    with stacked LSTMs. Training uses the Wasserstein loss with gradient
     penalty (Gulrajani et al. 2017) by default, or the prototype's
     non-saturating loss with one-sided label smoothing. With ``y`` at fit
     time both networks get a label embedding and ``sample(y=...)`` draws a
-    chosen class. With ``synthesis="components"`` the network sets the sizes
-    of a star's parts (rotation, drift, filtered noise, cosmic-ray spikes)
-    instead of its points: the most realistic samples so far, and sampled
-    at least as fast. A GAN learns the noise but not faint periodic dips;
-    give a ``transit_injector`` and the planet-host samples get real batman
-    transits.
+    chosen class. A GAN learns the noise but not faint periodic dips: give a
+    ``transit_injector`` and the planet-host samples get real batman
+    transits. ``benchmarks/RESULTS.md`` holds the measured realism of each
+    setting.
 
     Parameters
     ----------
     latent_dim : int, default=100
         Size of the generator's noise vector.
     synthesis : {"dense", "components"}, default="dense"
-        What the generator's network makes. "dense": the curve's points, from
-        dense layers (the prototype's network, shaped by ``noise_head``,
-        ``upsample`` and ``coloured_noise``). "components": the sizes of a
-        star's parts, which a synthesiser adds up
-        (``sklearn_lcgan.nn.ComponentGenerator``): rotation with a
-        harmonic and an evolving amplitude, a polynomial drift, filtered noise
-        and cosmic-ray spikes, with random periods, phases and places, so
-        that no pattern sits at fixed times. ``noise_head``, ``upsample`` and
-        ``coloured_noise`` are then ignored. Trained 30 epochs on 5,000
-        simulated curves with ``generator_hidden=(256, 256)``,
-        ``critic_spectrum=True`` and ``spectral_weight=100``, its samples'
-        discriminative score was 0.29 to 0.36 in four benchmark runs against
-        the dense default's 0.485, and BLS recovered 85 % of the transits
-        injected into them (real curves: 87 %). It gains from longer
-        training: with ``rotation_cycles=(1.5, 85)``, 0.302 after 30 epochs
-        and 0.258 after 90. Those figures predate the score's extremes and
-        the log-normal spikes; with both, 0.325 and 0.280, and BLS
-        recovered 91 and 89 %. It samples at least as many
-        curves per second as the default (19,000-26,400/s against
-        14,400-19,600/s when both were timed in one script, twice).
+        What the generator's network makes: the curve's points from dense
+        layers (the prototype's network, shaped by ``noise_head``,
+        ``upsample`` and ``coloured_noise``), or the sizes of a star's parts,
+        which a synthesiser adds up (:class:`sklearn_lcgan.nn.ComponentGenerator`).
     rotation_cycles : (float, float), default=(0.5, 150.0)
         With ``synthesis="components"``, the range of rotation frequencies,
         in cycles over the curve, from which each sample's is drawn
-        log-uniformly; ignored by the dense generator. The default spans
-        periods of 0.43 to 130 days over a 65-day K2 campaign. Set it to the
-        range your stars span: the network can shrink a rotation whose
-        frequency no star has, but not perfectly, and the leftover power is
-        what a classifier spots. On the simulator, whose stars turn 1.6 to 81
-        times, ``(1.5, 85)`` took the discriminative score from 0.32-0.34 to
-        0.27-0.29 (seeds 0 and 1).
+        log-uniformly: the network can shrink a rotation whose frequency no
+        star has, but not perfectly.
     thruster_period : float or None, default=None
         With ``synthesis="components"``, the mean number of cadences between
-        the resets of a sawtooth systematic that the synthesiser adds, such
-        as K2's roll correction every 5.9 hours (12.0 long cadences); None
-        adds none, and the dense generator ignores it. The firings drift
-        from a strict period by a learnt random walk, and the network sets
-        each sample's sawtooth size and curvature. Without it, the filtered
-        noise puts a modest line at the firing frequency in most samples,
-        where most real K2 curves have a weak one and some a strong one. On
-        the simulator, with ``rotation_cycles=(1.5, 85)`` and 90 epochs,
-        12.0 took the discriminative score from 0.270 and 0.337 (seeds 0 and
-        2) to 0.305 and 0.273 (eight fits of four variants averaged 0.277),
-        and an independent random forest (80 spectral bands,
-        autocorrelations, moments) from 0.300 and 0.343 to 0.268 and 0.287.
-        In the benchmark, 0.290 against 0.312, PSD distance 0.072 against
-        0.095, BLS recovered 86 % of 400 planet samples' periods against 90 %,
-        and sampling was 22 % slower (13,900 against 17,800/s).
+        the resets of a sawtooth systematic, such as K2's roll correction
+        every 5.9 hours (12.0 long cadences); None adds none. The firings
+        drift from a strict period by a learnt random walk.
     max_spike_height : float or None, default=None
         With ``synthesis="components"``, the tallest a spike may stand, in
-        units of the sample's white noise; None sets no limit, and the dense
-        generator ignores it. The spikes' heights are log-normal, whose tail
-        is long: without a limit, one sample in a hundred had a spike 230 to
-        370 noise levels high, where the simulator's cosmic rays stand 5 to
-        50. Set it a little above the tallest single-cadence outliers of your
-        curves, in units of their point-to-point noise. On the simulator,
-        with the user guide's closest setting, four fits with 60 scored
-        0.162, 0.193, 0.237 and 0.268 against 0.268, 0.283, 0.268 and 0.243
-        without (seed 0 on one thread, seed 2 on two, seed 0 on two, seed 1
-        on one: training rounds differently with the thread count, so each
-        is a fit of its own): 0.05 better on average, not in every fit.
+        units of the sample's white noise (log-normal heights have a long
+        tail); None sets no limit.
     standardise_output : bool, default=False
         Put each generated curve on the training curves' scale (less its
         median, over its robust scatter) before the critic sees it and before
-        ``sample`` maps it back. Every training curve is on that scale; the
-        generator's own curves are only near it (robust scatter 0.49 to 1.98,
-        1st to 99th percentile, in one fit of the user guide's closest
-        setting), so without it a sample's scatter is a training curve's
-        times that factor; with it, exactly a training curve's, as the
-        sample's level is. It costs sampling time (two selections per curve:
-        13,100 against 17,400 samples/s, timed in turns; ``sample`` has since
-        shared them among torch's threads, 14,600 against 13,100). On the
-        simulator, with the user guide's closest setting, the benchmark's fit
-        scored 0.128 (against 0.237 without), and three more fits (seeds 0
-        and 1 on one thread, seed 2 on two) 0.177, 0.192 and 0.185 (against
-        0.162, 0.268 and 0.193): 0.171 on average against 0.215. But on 3,000
-        held-out curves those three scored 0.261, 0.236 and 0.280 against
-        0.216, 0.271 and 0.247, no better. The white noise in units of each
-        sample's scatter matched the real curves' (1st percentile 0.014 and
-        0.015, real 0.014; 0.005 in seed 0's fit without), and the PSD
-        distance fell from 0.072 and 0.061 to 0.035 and 0.057.
+        ``sample`` maps it back, so that a sample's scatter is exactly a
+        training curve's.
     noise_falls_above : float or None, default=None
         With ``synthesis="components"``, the frequency, in cycles over the
-        curve, above which the noise filter's gain falls or stays flat; None
-        leaves it free at every frequency, and the dense generator ignores
-        it. Granulation and photon noise fall or stay flat with frequency,
-        and the synthesiser draws rotation apart; a free gain gave each
-        sample small bumps and dips that real curves lack, and with
-        ``standardise_output`` the top spectral bands alone told samples from
-        real curves (0.30 on 3,000 curves, in one fit). Set it above the
-        frequencies where your stars' noise has bumps of its own, such as red
-        giants' oscillations. On the simulator, with the user guide's closest
-        setting (torch on one thread), 64 scored 0.093, 0.142, 0.087 and
-        0.093 (seeds 0 to 3; on 3,000 held-out curves 0.184, 0.203, 0.138
-        and 0.151), against 0.171 on average without (0.259 on 3,000
-        curves); 8 scored 0.073, 0.145, 0.085 and 0.085 (0.141, 0.161,
-        0.162 and 0.191 on 3,000 curves), and 0.080 in the benchmark's fit
-        (0.130 after a change that only moved the synthesiser's rounding).
+        curve, above which the noise filter's gain falls or stays flat, as
+        granulation and photon noise do; None leaves it free.
     generator_hidden : tuple of int, default=(512, 1024, 1024)
-        Widths of the generator's hidden layers; (256, 256) suffices for
-        ``synthesis="components"``, whose network sets about 120 numbers.
+        Widths of the generator's hidden layers.
     noise_head : bool, default=True
-        Let the generator add white noise of learnt amplitude to each curve,
-        so that its dense layers learn only the correlated variability; False
-        is the prototype's plain generator.
+        Let the dense generator add white noise of learnt amplitude to each
+        curve, so that its dense layers learn only the correlated
+        variability; False is the prototype's plain generator.
     upsample : int, default=8
-        The generator's last dense layer gives one value every ``upsample``
+        The dense generator's last layer gives one value every ``upsample``
         points, joined by straight lines, so that the dense layers make the
-        smooth variability and the noise head the point-to-point noise (a
-        dense layer that sets every point itself starts by filling the curve
-        with white noise it must then learn to cancel); it also cuts the
-        multiply-adds of sampling a 3197-point curve from 4.9 M to 2.0 M.
-        1 is the prototype's output.
+        smooth variability and the noise head the point-to-point noise; 1 is
+        the prototype's output.
     coloured_noise : bool, default=False
         The noise head filters its white noise with a gain per frequency band
-        that the generator sets for each curve (DDSP's filtered noise, Engel
-        et al. 2020), so that a sample's noise can be red, white or peaked at
-        a rotation period. Needs ``noise_head``. It costs an FFT per curve:
-        11,900 samples/s against the default's 19,600 in one benchmark run.
+        that the generator sets for each curve (DDSP's filtered noise), so
+        that a sample's noise can be red, white or peaked. Needs
+        ``noise_head``.
     spectral_weight : float, default=0.0
         Weight, in the generator's loss, of the kernel MMD between the log
-        power spectra (the lowest 64 frequency bins one by one, then
-        log-spaced bands: 111 in all for 3197 points) of each generated
-        batch and of the step's real batch: a moment-matching term (Li et al.
-        2015) for the noise colour, which a Wasserstein critic under its
-        gradient penalty barely sees. 0 trains on the critic alone.
+        power spectra of each generated batch and of the step's real batch: a
+        moment-matching term (Li et al. 2015) for the noise colour, which a
+        Wasserstein critic under its gradient penalty barely sees.
     critic_hidden : tuple of int, default=(64, 64)
         Widths of the critic's stacked LSTMs; (256, 256, 128) is the
         prototype's.
@@ -245,29 +115,21 @@ class TransitCurveGenerator(BaseEstimator):
         Dropout in the critic (the prototype's 0.3 with ``loss="bce"``).
     critic_spectrum : bool, default=False
         The critic also reads each pack's log power spectra through dense
-        layers beside its LSTMs. In one run with ``synthesis="components"``
-        it took the PSD distance from 0.23 to 0.09.
+        layers beside its LSTMs.
     curve_quantiles : bool, default=False
         The critic's spectrum branch and the spectral loss also read 11
-        quantiles (0 to 100 %) of each curve's steps, its first differences:
-        the white noise's level and the tallest spikes, which the spectrum
-        averages away. Needs ``critic_spectrum`` or ``spectral_weight``.
+        quantiles of each curve's steps: the white noise's level and the
+        tallest spikes, which a spectrum averages away. Needs
+        ``critic_spectrum`` or ``spectral_weight``.
     minibatch_std : bool, default=True
         Show the critic how varied each batch is (Karras et al. 2018), against
-        a generator collapsing to one curve; False is the prototype's critic.
+        a generator collapsing to one curve.
     pack : int, default=4
-        Curves the critic judges together (PacGAN, Lin et al. 2018): it scores
-        packs of ``pack`` real or ``pack`` generated curves, so a generator
-        that draws one curve again and again is easy to catch. Trained 60
-        epochs on 980 curves, samples' mean correlation fell from 0.89
-        (``pack=1``, mode collapse) to 0.49; the critic also runs a quarter
-        as many sequences. Must not exceed ``batch_size`` or the number of
-        training curves; 1 is the prototype's one curve at a time.
+        Curves the critic judges together (PacGAN, Lin et al. 2018), so that a
+        generator that draws one curve again and again is easy to catch. At
+        most ``batch_size`` and the number of training curves.
     patch_size : int, default=64
-        Points per step of the critic's sequence: 64 cuts a 3197-point curve
-        into 50 steps of about 31 hours. Halving the steps of the LSTMs that
-        run one step after another took an epoch over 5,000 curves from
-        15-19 s (``patch_size=32``) to about 8 s on two AVX2 cores.
+        Points per step of the critic's sequence.
     loss : {"wgan-gp", "bce"}, default="wgan-gp"
         Wasserstein loss with gradient penalty, or binary cross-entropy.
     gp_weight : float, default=10.0
@@ -299,12 +161,9 @@ class TransitCurveGenerator(BaseEstimator):
         Where the networks train, e.g. ``"cuda"``.
     sample_precision : {"float32", "bfloat16"}, default="float32"
         Arithmetic of the generator in ``sample`` (training is always
-        float32). "bfloat16" runs it under :func:`torch.autocast`: about three
-        times faster on a CPU with bfloat16 instructions (measured with
-        AVX512-BF16 and ``upsample=1``, whose dense layers weigh more; AMX and
-        GPUs have them too), eight to ten times slower on one without
-        (measured on an AVX2-only CPU); samples differ from float32 ones by
-        about 0.5 % of a curve's scatter.
+        float32): "bfloat16" is faster on processors with bfloat16
+        instructions and much slower on those without; samples differ from
+        float32 ones by about 0.5 % of a curve's scatter.
     verbose : int, default=0
         0 is silent; 1 shows a progress bar over epochs.
     random_state : int, RandomState instance or None, default=None
@@ -502,26 +361,8 @@ class TransitCurveGenerator(BaseEstimator):
             encoder = LabelEncoder().fit(y)
             self.classes_ = encoder.classes_
             codes = encoder.transform(y)
-        if self.synthesis == "components":
-            _check_rotation_cycles(self.rotation_cycles)
-        if self.curve_quantiles and not (self.critic_spectrum or self.spectral_weight):
-            raise ValueError(
-                "curve_quantiles=True adds quantiles to what the critic's spectrum "
-                "branch and the spectral loss read, but neither is on; set "
-                "critic_spectrum=True or spectral_weight > 0, or curve_quantiles=False."
-            )
-        if self.synthesis == "dense" and self.coloured_noise and not self.noise_head:
-            raise ValueError(
-                "coloured_noise=True filters the noise head's noise, but "
-                "noise_head=False; set noise_head=True or coloured_noise=False."
-            )
-        if self.pack > min(len(X), self.batch_size):
-            raise ValueError(
-                f"pack={self.pack} needs at least {self.pack} curves per batch, but "
-                f"batch_size={self.batch_size} and X has {len(X)} curves; lower "
-                "pack or give more curves."
-            )
-        levels, scales = _nan_robust_scale(X)
+        self._check_settings(len(X))
+        levels, scales = nan_centre_scale(X)
         scales = np.where(scales > 0, scales, 1.0)
         self.levels_, self.scales_ = levels[:, 0], scales[:, 0]
         self.train_codes_ = codes
@@ -544,26 +385,55 @@ class TransitCurveGenerator(BaseEstimator):
 
         seed = int_seed(self.random_state)
         device = torch.device(self.device)
-        n_classes = 0 if self.classes_ is None else len(self.classes_)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            self._build_networks(X.shape[1], n_classes, device)
-            betas = (0.0, 0.9) if self.loss == "wgan-gp" else (0.5, 0.999)
-            self._opt_g = torch.optim.Adam(
-                self.generator_.parameters(), self.lr, betas=betas
-            )
-            critic_lr = 2 * self.lr if self.critic_lr is None else self.critic_lr
-            self._opt_d = torch.optim.Adam(
-                self.critic_.parameters(), critic_lr, betas=betas
-            )
+            self.initialize()
+            training = GANTraining(self, device)
             self.history_ = []
-            self._critic_steps = 0
-            self._resume()
-            self._train(Z, codes, seed, device)
+            training.resume()
+            training.run(Z, codes, seed, device)
         return self
 
-    def _build_networks(self, n_points, n_classes, device):
-        """Untrained networks for these settings (also used to load models)."""
+    def _check_settings(self, n_curves):
+        """Refuse settings that contradict each other or the data."""
+        if self.synthesis == "components":
+            check_positive_range(
+                "rotation_cycles",
+                self.rotation_cycles,
+                example="rotation_cycles=(0.5, 150.0), in cycles over the curve",
+                allow_number=False,
+            )
+        if self.curve_quantiles and not (self.critic_spectrum or self.spectral_weight):
+            raise ValueError(
+                "curve_quantiles=True adds quantiles to what the critic's spectrum "
+                "branch and the spectral loss read, but neither is on; set "
+                "critic_spectrum=True or spectral_weight > 0, or curve_quantiles=False."
+            )
+        if self.synthesis == "dense" and self.coloured_noise and not self.noise_head:
+            raise ValueError(
+                "coloured_noise=True filters the noise head's noise, but "
+                "noise_head=False; set noise_head=True or coloured_noise=False."
+            )
+        if self.pack > min(n_curves, self.batch_size):
+            raise ValueError(
+                f"pack={self.pack} needs at least {self.pack} curves per batch, but "
+                f"batch_size={self.batch_size} and X has {n_curves} curves; lower "
+                "pack or give more curves."
+            )
+
+    def initialize(self):
+        """Build untrained networks for ``n_features_in_`` and ``classes_``.
+
+        ``fit`` calls it before training, and :func:`~sklearn_lcgan.load_model`
+        before it loads the saved weights, as skorch's ``initialize`` does.
+
+        Returns
+        -------
+        self : TransitCurveGenerator
+            With fresh ``generator_`` and ``critic_``.
+        """
+        n_points = self.n_features_in_
+        n_classes = 0 if self.classes_ is None else len(self.classes_)
         if self.synthesis == "components":
             generator = ComponentGenerator(
                 n_points,
@@ -585,6 +455,7 @@ class TransitCurveGenerator(BaseEstimator):
                 self.upsample,
                 self.coloured_noise,
             )
+        device = torch.device(self.device)
         self.generator_ = generator.to(device)
         self.critic_ = PatchLSTMCritic(
             self.patch_size,
@@ -596,211 +467,20 @@ class TransitCurveGenerator(BaseEstimator):
             n_points if self.critic_spectrum else None,
             self.curve_quantiles,
         ).to(device)
-        self._spectrum = None
-        if self.spectral_weight:
-            self._spectrum = CurveSummary(n_points, self.curve_quantiles).to(device)
-
-    def _train(self, Z, codes, seed, device):
-        rng = np.random.default_rng(seed)
-        data = torch.from_numpy(Z).to(device)
-        labels = torch.from_numpy(codes).to(device)
-        conditional = self.classes_ is not None
-        # The critic's spectrum branch and the spectral loss read the same
-        # summaries of the real curves, which do not change: computed once,
-        # not in every step (the quantiles' sort costs more than anything but
-        # the LSTMs).
-        summaries = None
-        summarise = self.critic_.summary
-        if summarise is None:
-            summarise = self._spectrum
-        if summarise is not None:
-            with torch.no_grad():
-                summaries = torch.cat([summarise(chunk) for chunk in data.split(1024)])
-        epochs = range(len(self.history_), self.max_epochs)
-        bar = tqdm(epochs, desc="GAN epochs", disable=not self.verbose)
-        for epoch in bar:
-            start = time.perf_counter()
-            good = self._state()
-            sums = {"critic_loss": 0.0, "generator_loss": 0.0, "wasserstein": 0.0}
-            if self.spectral_weight:
-                sums["spectral_mmd"] = 0.0
-            order = rng.permutation(len(Z))
-            n_batches = max(1, len(Z) // self.batch_size)
-            try:
-                for b in range(n_batches):
-                    rows = torch.from_numpy(
-                        order[b * self.batch_size : (b + 1) * self.batch_size]
-                    )
-                    real, lab = data[rows], labels[rows] if conditional else None
-                    summary = None if summaries is None else summaries[rows]
-                    d_loss, gap = self._critic_step(real, lab, summary)
-                    sums["critic_loss"] += d_loss
-                    sums["wasserstein"] += gap
-                    if b % self.n_critic == 0:
-                        g_loss, spectral = self._generator_step(real, lab, summary)
-                        sums["generator_loss"] += g_loss
-                        if self.spectral_weight:
-                            sums["spectral_mmd"] += spectral
-            except KeyboardInterrupt:
-                # As skorch does: stop, keep a usable model, say so.
-                self._load_state(good)
-                warnings.warn(
-                    f"GAN training interrupted in epoch {epoch + 1}; the weights "
-                    f"after epoch {epoch} are kept.",
-                    UserWarning,
-                    stacklevel=3,
-                )
-                return
-            # Means per step: the generator steps once every n_critic batches.
-            n_generator = len(range(0, n_batches, self.n_critic))
-            n_steps = {
-                "critic_loss": n_batches,
-                "wasserstein": n_batches,
-                "generator_loss": n_generator,
-                "spectral_mmd": n_generator,
-            }
-            record = {k: v / n_steps[k] for k, v in sums.items()}
-            if not all(np.isfinite(v) for v in record.values()):
-                self._load_state(good)
-                hint = " or use loss='wgan-gp'" if self.loss == "bce" else ""
-                raise FloatingPointError(
-                    f"GAN training diverged at epoch {epoch + 1} (loss is NaN or "
-                    f"infinite); the weights of epoch {epoch} are kept. Lower lr "
-                    f"(now {self.lr}) or gp_weight (now {self.gp_weight}){hint}."
-                )
-            record.update(epoch=epoch + 1, seconds=time.perf_counter() - start)
-            self.history_.append(record)
-            bar.set_postfix(
-                critic=f"{record['critic_loss']:.3g}",
-                gen=f"{record['generator_loss']:.3g}",
-            )
-            self._save_checkpoint()
-
-    def _noise(self, n, device, generator=None):
-        """Latent vectors plus the generator's own random draws."""
-        width = self.latent_dim + self.generator_.n_random
-        return torch.randn(n, width, generator=generator, device=device)
-
-    def _generate(self, z, labels=None, white=None):
-        """The generator's float32 curves, on the training curves' scale if
-        ``standardise_output``."""
-        curves = self.generator_(z, labels, white).float()
-        if self.standardise_output:
-            curves = robust_standardise(curves)
-        return curves
-
-    def _critic_step(self, real, labels, real_summary):
-        """One critic update; ``real_summary`` is the real batch's
-        ``CurveSummary`` (None if neither the critic nor the loss reads it)."""
-        fake = self._generate(self._noise(len(real), real.device), labels).detach()
-        real_score = self.critic_(real, labels, real_summary)
-        fake_score = self.critic_(fake, labels)
-        if self.loss == "wgan-gp":
-            gap = real_score.mean() - fake_score.mean()
-            loss = -gap
-            # Lazy regularisation (Karras et al. 2020): the penalty's double
-            # backward through the LSTM is the costliest step, so it runs every
-            # gp_interval steps with its weight scaled to match.
-            self._critic_steps += 1
-            if self._critic_steps % self.gp_interval == 0:
-                penalty = self._gradient_penalty(real, fake, labels)
-                loss = loss + self.gp_weight * self.gp_interval * penalty
-        else:
-            target = torch.full_like(real_score, float(self.label_smoothing))
-            bce = torch.nn.functional.binary_cross_entropy_with_logits
-            loss = bce(real_score, target) + bce(
-                fake_score, torch.zeros_like(fake_score)
-            )
-            gap = real_score.mean() - fake_score.mean()
-        self._opt_d.zero_grad()
-        loss.backward()
-        self._opt_d.step()
-        return loss.item(), gap.item()
-
-    def _gradient_penalty(self, real, fake, labels):
-        # One mixing weight and one gradient norm per pack the critic scores.
-        n_packs = len(real) // self.pack
-        real, fake = real[: n_packs * self.pack], fake[: n_packs * self.pack]
-        alpha = torch.rand(n_packs, 1, device=real.device)
-        alpha = alpha.repeat_interleave(self.pack, dim=0)
-        mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-        score = self.critic_(mixed, labels)
-        (grad,) = torch.autograd.grad(score.sum(), mixed, create_graph=True)
-        return ((grad.reshape(n_packs, -1).norm(dim=1) - 1.0) ** 2).mean()
-
-    def _generator_step(self, real, labels, real_summary):
-        """One generator update; ``real_summary`` as in ``_critic_step``."""
-        fake = self._generate(self._noise(len(real), real.device), labels)
-        score = self.critic_(fake, labels)
-        if self.loss == "wgan-gp":
-            loss = -score.mean()
-        else:
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                score, torch.ones_like(score)
-            )
-        spectral = torch.zeros(())
-        if self.spectral_weight:
-            spectral = rbf_mmd(self._spectrum(fake), real_summary)
-            loss = loss + self.spectral_weight * spectral
-        self._opt_g.zero_grad()
-        loss.backward()
-        self._opt_g.step()
-        return loss.item(), spectral.item()
-
-    # -- state and checkpoints ----------------------------------------------------
-    def _state(self):
-        return {
-            "generator": copy.deepcopy(self.generator_.state_dict()),
-            "critic": copy.deepcopy(self.critic_.state_dict()),
-            "opt_g": copy.deepcopy(self._opt_g.state_dict()),
-            "opt_d": copy.deepcopy(self._opt_d.state_dict()),
-            "history": copy.deepcopy(self.history_),
-        }
-
-    def _load_state(self, state):
-        self.generator_.load_state_dict(state["generator"])
-        self.critic_.load_state_dict(state["critic"])
-        self._opt_g.load_state_dict(state["opt_g"])
-        self._opt_d.load_state_dict(state["opt_d"])
-        self.history_ = list(state["history"])
-
-    def _save_checkpoint(self):
-        if self.checkpoint_dir is None:
-            return
-        os.makedirs(self.checkpoint_dir, exist_ok=True)
-        path = os.path.join(self.checkpoint_dir, _CHECKPOINT)
-        partial = path + ".partial"
-        torch.save(self._state(), partial)
-        os.replace(partial, path)  # a crash never leaves half a checkpoint
-
-    def _resume(self):
-        if self.checkpoint_dir is None:
-            return
-        path = os.path.join(self.checkpoint_dir, _CHECKPOINT)
-        if not os.path.exists(path):
-            return
-        try:
-            state = torch.load(path, weights_only=True)
-            self._load_state(state)
-        except (RuntimeError, KeyError, ValueError, EOFError) as exc:
-            raise ValueError(
-                f"The checkpoint {path} does not fit this generator (different "
-                f"data or settings, or a damaged file): {exc}. Delete it or "
-                "choose another checkpoint_dir."
-            ) from None
+        return self
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        for name in ("generator_", "critic_", "_spectrum"):
+        for name in ("generator_", "critic_"):
             if state.get(name) is not None:
                 state[name] = state[name].cpu()
         # Networks change between versions: a pickle says whose they are.
-        state["_model_format"] = FORMAT
+        state["_model_format"] = MODEL_FORMAT
         return state
 
     def __setstate__(self, state):
         found = state.pop("_model_format", None)
-        if "generator_" in state and found != FORMAT:
+        if "generator_" in state and found != MODEL_FORMAT:
             when = (
                 "an earlier version, before pickles recorded their model format"
                 if found is None
@@ -808,8 +488,8 @@ class TransitCurveGenerator(BaseEstimator):
             )
             raise ValueError(
                 f"This fitted TransitCurveGenerator was pickled with {when}; this "
-                f"version of sklearn-lcgan reads model format {FORMAT}. Unpickle "
-                "it with the version that pickled it, or refit."
+                f"version of sklearn-lcgan reads model format {MODEL_FORMAT}. "
+                "Unpickle it with the version that pickled it, or refit."
             )
         super().__setstate__(state)
 
@@ -858,33 +538,15 @@ class TransitCurveGenerator(BaseEstimator):
                 pool = np.flatnonzero(self.train_codes_ == code)
             members = np.flatnonzero(codes == code)
             source[members] = rng.choice(pool, size=len(members))
-        device = next(self.generator_.parameters()).device
-        # Chunks of even size (5,000 curves: 10 of 500, not 9 of 512 and one
-        # of 392), each drawn from its own seed: a seed gives the same curves
-        # however many threads share the chunks.
-        n_chunks = -(-n_samples // _SAMPLE_CHUNK)
-        size = -(-n_samples // n_chunks)
+        # Chunks of even size, each drawn from its own seed.
+        n_chunks = -(-n_samples // _gan_sampling.SAMPLE_CHUNK)
         seeds = rng.randint(2**31 - 1, size=n_chunks)
         # float32 is exact enough for the level and scale (7 digits against
         # noise of 1e-4 relative at best) and faster to map back.
         levels = self.levels_.astype(np.float32)[source, None]
         scales = self.scales_.astype(np.float32)[source, None]
         X = np.empty((n_samples, self.n_features_in_))
-        rows = [slice(start, start + size) for start in range(0, n_samples, size)]
-        chunks = [
-            (X[part], codes[part], levels[part], scales[part], seed)
-            for part, seed in zip(rows, seeds, strict=True)
-        ]
-        self.generator_.eval()
-        try:
-            if device.type == "cpu":
-                self._sample_on_threads(chunks, size)
-            else:
-                buffers = self._sample_buffers(size, device)
-                for chunk in chunks:
-                    self._sample_chunk(*chunk, buffers)
-        finally:
-            self.generator_.train()
+        _gan_sampling.draw_curves(self, codes, levels, scales, seeds, X)
 
         params = pd.DataFrame()
         if labels is not None and self.transit_injector is not None:
@@ -902,74 +564,6 @@ class TransitCurveGenerator(BaseEstimator):
         if return_params:
             out = (*out, params)
         return out[0] if len(out) == 1 else out
-
-    def _sample_on_threads(self, chunks, size):
-        """Sample ``chunks`` on as many threads as torch uses, each thread
-        drawing, generating and mapping back whole chunks with torch on one
-        core.
-
-        One chunk per core at a time uses the cores better than torch's
-        threads sharing each operation: the draws (torch's are serial) and the
-        map back, numpy's, need no threads of torch's, and after each of
-        torch's parallel operations an OpenMP thread spins for milliseconds.
-        """
-        n_threads = torch.get_num_threads()
-        local = threading.local()
-
-        def sample_chunk(chunk):
-            if not hasattr(local, "buffers"):
-                # This thread's own count (OpenMP's is per thread): the
-                # calling thread keeps its own.
-                torch.set_num_threads(1)
-                local.buffers = self._sample_buffers(size, torch.device("cpu"))
-            self._sample_chunk(*chunk, local.buffers)
-
-        try:
-            with ThreadPoolExecutor(n_threads) as threads:
-                # list() waits for every chunk and raises the first error.
-                list(threads.map(sample_chunk, chunks))
-        finally:
-            # torch.set_num_threads also sets the count that threads started
-            # later take: put back the caller's.
-            torch.set_num_threads(n_threads)
-
-    def _sample_buffers(self, size, device):
-        """Reusable buffers for a chunk's latent and noise draws."""
-        return (
-            _buffer((size, self.latent_dim + self.generator_.n_random), device),
-            _buffer(
-                (size, *self.generator_.white_shape),
-                device,
-                self.generator_.white_dtype,
-            ),
-        )
-
-    def _sample_chunk(self, out, codes, level, scale, seed, buffers):
-        """Draw one chunk of curves from ``seed`` and write them into ``out``
-        in the training units; ``buffers`` from :meth:`_sample_buffers`."""
-        device = buffers[0].device
-        generator = torch.Generator(device=device).manual_seed(int(seed))
-        z, white = (part[: len(out)].normal_(generator=generator) for part in buffers)
-        code = None
-        if self.classes_ is not None:
-            code = torch.from_numpy(codes).to(device)
-        low_precision = torch.autocast(
-            device.type,
-            dtype=torch.bfloat16,
-            enabled=self.sample_precision == "bfloat16",
-        )
-        # Both are per thread, so each chunk's thread enters them.
-        with torch.no_grad(), low_precision:
-            if device.type == "cpu":
-                curves = self.generator_(z, code, white).float()
-                _to_training_units(
-                    curves.numpy(), level, scale, out, self.standardise_output
-                )
-            else:
-                curves = self._generate(z, code, white)
-                level, scale = torch.as_tensor(level), torch.as_tensor(scale)
-                mapped = torch.addcmul(level.to(device), curves, scale.to(device))
-                out[...] = mapped.cpu().numpy()
 
     def _sample_labels(self, n_samples, y, rng):
         """Labels and class codes of the samples to draw."""
@@ -1006,12 +600,15 @@ class TransitCurveGenerator(BaseEstimator):
         Returns
         -------
         score : float
-            ``-mmd(samples, X)`` with as many samples as curves, drawn with a
-            fixed seed so that scores are comparable.
+            Minus the unbiased squared MMD (Gaussian kernel, pooled median
+            width) between ``X`` and as many samples as curves, each curve
+            standardised, the samples drawn with a fixed seed so that scores
+            are comparable.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
         samples = self.sample(max(len(X), 2), random_state=0)
         if isinstance(samples, tuple):
             samples = samples[0]
-        return -mmd(samples, X if len(X) > 1 else np.vstack([X, X]))
+        real = X if len(X) > 1 else np.vstack([X, X])
+        return -curve_mmd(samples, real)

@@ -1,4 +1,4 @@
-"""Physical transit injection with batman: a transformer and an oversampler."""
+"""TransitInjector: physical transit injection with batman, as a transformer."""
 
 from __future__ import annotations
 
@@ -8,126 +8,25 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
-from sklearn.utils import check_random_state
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._constants import KEPLER_LONG_CADENCE, LIMB_DARKENING_COEFFICIENTS
 from ._physics import (
-    KEPLER_LONG_CADENCE,
-    LIMB_DARKENING_COEFFICIENTS,
     batman_threads_kept,
     count_transits,
     impact_factor,
-    inclination,
     make_params,
-    robust_noise,
-    semi_major_axis,
     transit_duration,
     transit_light_curve,
 )
-from ._random import int_seed
+from ._planets import draw_planets
+from ._random import int_seed, keyed_uniforms, row_keys
+from ._robust import robust_noise
+from ._validation import check_spec
 
 _GEOMETRY_COLUMNS = ["period", "t0", "rp", "a", "inc", "ecc", "w"]
-_LOG_UNIFORM = {"period", "rp", "stellar_density", "a"}
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
-# --------------------------------------------------------------------------
-# Counter-based random numbers: each curve's draws depend only on the seed and
-# the curve itself, never on its neighbours in the batch.
-# --------------------------------------------------------------------------
-def _splitmix64(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser (Steele et al. 2014), elementwise on uint64."""
-    x = x + np.uint64(0x9E3779B97F4A7C15)
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-def _row_keys(X: np.ndarray, seed: int) -> np.ndarray:
-    """A 64-bit key per row from its exact bits and the seed.
-
-    An exact integer fingerprint (wrapping sums of the bit patterns times
-    per-column odd constants), so a row's key is the same in any batch.
-    """
-    bits = np.ascontiguousarray(X, dtype=np.float64).view(np.uint64)
-    weights = _splitmix64(np.arange(X.shape[1], dtype=np.uint64)) | np.uint64(1)
-    fingerprint = (bits * weights).sum(axis=1, dtype=np.uint64)
-    return _splitmix64(fingerprint ^ _splitmix64(np.full(1, seed, dtype=np.uint64)))
-
-
-def _uniforms(keys: np.ndarray, n_draws: int) -> np.ndarray:
-    """``(n_rows, n_draws)`` uniforms in (0, 1), one independent stream a row."""
-    counters = np.arange(1, n_draws + 1, dtype=np.uint64) * np.uint64(
-        0xD1B54A32D192ED03
-    )
-    bits = _splitmix64(keys[:, None] ^ counters[None, :])
-    return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
-
-
-# --------------------------------------------------------------------------
-# Parameter specifications: a number, a (low, high) range or a distribution.
-# --------------------------------------------------------------------------
-def _is_number(value) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool)
-
-
-def _check_spec(name, value, *, low=None, high=None, closed=("neither", "neither")):
-    """Validate one parameter spec against its physical bounds."""
-    if hasattr(value, "rvs") and hasattr(value, "ppf"):
-        return
-    if _is_number(value):
-        bounds = (value, value)
-    elif isinstance(value, (tuple, list)) and len(value) == 2:
-        if not all(_is_number(v) for v in value):
-            raise TypeError(f"{name}={value!r}: a range must hold two numbers.")
-        bounds = tuple(value)
-        if bounds[0] > bounds[1]:
-            raise ValueError(f"{name}={value!r}: the range must be (low, high).")
-    else:
-        raise TypeError(
-            f"{name} must be a number, a (low, high) range or a frozen "
-            f"scipy.stats distribution, got {value!r}."
-        )
-    for bound in bounds:
-        if not math.isfinite(bound):
-            raise ValueError(f"{name}={value!r} must be finite.")
-        if low is not None and (
-            bound < low or (bound == low and closed[0] == "neither")
-        ):
-            raise ValueError(f"{name}={value!r} is out of range: {_bounds(low, high)}.")
-        if high is not None and (
-            bound > high or (bound == high and closed[1] == "neither")
-        ):
-            raise ValueError(f"{name}={value!r} is out of range: {_bounds(low, high)}.")
-
-
-def _bounds(low, high):
-    if high is None:
-        return f"it must be > {low}"
-    return f"it must lie in [{low}, {high})"
-
-
-def _draw(name, spec, u, *, upper=np.inf):
-    """Map uniforms ``u`` to values of ``spec``, truncated at ``upper``."""
-    if _is_number(spec):
-        return np.full(u.shape, float(spec))
-    if hasattr(spec, "ppf"):
-        # Inverse-CDF sampling on the truncated interval: no rejection loop.
-        cdf_low = spec.cdf(0.0) if name in _LOG_UNIFORM else 0.0
-        cdf_high = spec.cdf(upper) if np.isfinite(upper) else 1.0
-        return np.asarray(spec.ppf(cdf_low + u * (cdf_high - cdf_low)), dtype=float)
-    low, high = float(spec[0]), min(float(spec[1]), upper)
-    if name in _LOG_UNIFORM:
-        return np.exp(np.log(low) + u * (np.log(high) - np.log(low)))
-    return low + u * (high - low)
-
-
-def _kipping_quadratic(q1, q2):
-    """Kipping (2013) uninformative sampling of quadratic limb darkening."""
-    root = np.sqrt(q1)
-    return 2.0 * root * q2, root * (1.0 - 2.0 * q2)
 
 
 # --------------------------------------------------------------------------
@@ -343,18 +242,18 @@ class TransitInjector(TransformerMixin, BaseEstimator):
 
     # -- validation -----------------------------------------------------------
     def _check_specs(self):
-        _check_spec("period", self.period, low=0.0)
-        _check_spec("rp", self.rp, low=0.0)
-        _check_spec("impact", self.impact, low=0.0, closed=("closed", "neither"))
+        check_spec("period", self.period, low=0.0)
+        check_spec("rp", self.rp, low=0.0)
+        check_spec("impact", self.impact, low=0.0, closed=("closed", "neither"))
         if self.a is None:
-            _check_spec("stellar_density", self.stellar_density, low=0.0)
+            check_spec("stellar_density", self.stellar_density, low=0.0)
         else:
-            _check_spec("a", self.a, low=1.0)
-        _check_spec("ecc", self.ecc, low=0.0, high=1.0, closed=("closed", "neither"))
-        _check_spec("w", self.w)
-        _check_spec("snr", self.snr, low=0.0)
+            check_spec("a", self.a, low=1.0)
+        check_spec("ecc", self.ecc, low=0.0, high=1.0, closed=("closed", "neither"))
+        check_spec("w", self.w)
+        check_spec("snr", self.snr, low=0.0)
         if self.t0 is not None:
-            _check_spec("t0", self.t0)
+            check_spec("t0", self.t0)
         n_coeffs = LIMB_DARKENING_COEFFICIENTS[self.limb_dark]
         if self.u is None:
             if self.limb_dark != "quadratic":
@@ -373,7 +272,7 @@ class TransitInjector(TransformerMixin, BaseEstimator):
                     f"but u has {len(self.u)}: {self.u!r}."
                 )
             for k, spec in enumerate(self.u):
-                _check_spec(f"u[{k}]", spec)
+                check_spec(f"u[{k}]", spec)
 
     def _validate_X(self, X, reset):
         X = validate_data(
@@ -420,28 +319,49 @@ class TransitInjector(TransformerMixin, BaseEstimator):
         self._validate_X(X, reset=True)
         return self
 
-    def draw_params(self, X):
+    def draw_params(self, X, *, seeds=None):
         """Draw the planet that :meth:`transform` injects into each curve.
+
+        No transit is modelled here: the table holds what was drawn and what
+        follows from it by geometry, and :meth:`inject` models each transit
+        once.
 
         Parameters
         ----------
         X : array-like of shape (n_curves, n_points)
             Light curves.
+        seeds : array-like of int of shape (n_curves,) or None, default=None
+            A seed per curve, from which alone its planet is drawn; None
+            derives each curve's from ``random_state`` and the curve's values,
+            as :meth:`transform` does (so that identical curves get identical
+            planets). Give seeds to draw different planets for copies of one
+            curve.
 
         Returns
         -------
         params : pandas.DataFrame of shape (n_curves, n_columns)
-            One row per curve: ``period``, ``t0`` (days from the first cadence),
-            ``rp``, ``a`` (stellar radii), ``inc`` (degrees), ``impact``,
-            ``stellar_density``, ``ecc``, ``w``, ``u1``..., ``duration``
-            (T14, days), ``n_transits``, ``snr``, ``depth`` (deepest point
-            of the injected dip, in the curve's units) and ``amplitude``
-            (the flux the model scales: drawn from ``snr`` in SNR mode,
-            the curve's median in relative mode).
+            One row per curve: ``period``, ``t0`` (days from the first
+            cadence), ``rp``, ``a`` (stellar radii), ``inc`` (degrees),
+            ``impact``, ``stellar_density``, ``ecc``, ``w``, ``u1``...,
+            ``duration`` (T14, days), ``n_transits`` and ``snr`` (the target,
+            in SNR mode). ``inject(X, params, return_params=True)`` adds the
+            injected ``depth`` and ``amplitude``, which depend on the curve's
+            noise and the modelled transit.
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        return self._inject(X, self._draw(X, self._row_keys(X)))[1]
+        if seeds is None:
+            keys = self._row_keys(X)
+        else:
+            seeds = np.asarray(seeds)
+            if seeds.shape != (len(X),) or not np.issubdtype(seeds.dtype, np.integer):
+                raise ValueError(
+                    f"seeds must hold one int per curve ({len(X)}), got "
+                    f"{seeds.dtype} of shape {seeds.shape}."
+                )
+            keys = seeds.astype(np.uint64)
+        table = self._draw(X, keys)
+        return pd.DataFrame(table)[_table_columns(table)]
 
     def inject(self, X, params, *, return_params=False):
         """Inject the transits described by ``params``.
@@ -498,12 +418,11 @@ class TransitInjector(TransformerMixin, BaseEstimator):
 
     # -- internals --------------------------------------------------------------
     def _row_keys(self, X):
-        return _row_keys(X, int_seed(self.random_state, high=2**63 - 1))
+        return row_keys(X, int_seed(self.random_state, high=2**63 - 1))
 
     def _draw(self, X, keys):
         """Draw one planet a row from the uniforms of ``keys``."""
-        n_points = X.shape[1]
-        time = self._time(n_points)
+        time = self._time(X.shape[1])
         window = time[-1] - time[0]
         max_period = window / self.min_transits
         if hasattr(self.period, "ppf"):
@@ -518,33 +437,17 @@ class TransitInjector(TransformerMixin, BaseEstimator):
                 "min_transits, or use longer curves)."
             )
         n_coeffs = LIMB_DARKENING_COEFFICIENTS[self.limb_dark]
-        u = _uniforms(keys, 8 + n_coeffs)
-        table = {"period": _draw("period", self.period, u[:, 0], upper=max_period)}
-        if self.t0 is None:
-            table["t0"] = time[0] + u[:, 1] * table["period"]
-        else:
-            table["t0"] = _draw("t0", self.t0, u[:, 1])
-        table["rp"] = _draw("rp", self.rp, u[:, 2])
-        table["impact"] = _draw("impact", self.impact, u[:, 3])
-        table["ecc"] = _draw("ecc", self.ecc, u[:, 4])
-        table["w"] = _draw("w", self.w, u[:, 5])
-        if self.a is None:
-            table["stellar_density"] = _draw(
-                "stellar_density", self.stellar_density, u[:, 6]
-            )
-            table["a"] = semi_major_axis(table["period"], table["stellar_density"])
-        else:
-            table["stellar_density"] = np.full(len(X), np.nan)
-            table["a"] = _draw("a", self.a, u[:, 6])
-        table["inc"] = inclination(
-            table["a"], table["impact"], table["ecc"], table["w"]
+        specs = {
+            name: getattr(self, name)
+            for name in ("period", "t0", "rp", "impact", "ecc", "w")
+            + ("stellar_density", "a", "snr", "u")
+        }
+        table = draw_planets(
+            keyed_uniforms(keys, 8 + n_coeffs),
+            specs,
+            start=time[0],
+            max_period=max_period,
         )
-        table["snr"] = _draw("snr", self.snr, u[:, 7])
-        if self.u is None:
-            table["u1"], table["u2"] = _kipping_quadratic(u[:, 8], u[:, 9])
-        else:
-            for k, spec in enumerate(self.u):
-                table[f"u{k + 1}"] = _draw(f"u{k + 1}", spec, u[:, 8 + k])
         self._check_physics(table, time)
         return table
 
@@ -679,151 +582,14 @@ class TransitInjector(TransformerMixin, BaseEstimator):
             depth[i] = -amplitude[i] * signal.min()
         frame = pd.DataFrame({k: np.asarray(v) for k, v in table.items()})
         frame["depth"], frame["amplitude"], frame["snr"] = depth, amplitude, snr
-        order = [
-            "period", "t0", "rp", "a", "inc", "impact", "stellar_density",
-            "ecc", "w",
-            *[c for c in frame.columns if c[0] == "u" and c[1:].isdigit()],
-            "duration", "n_transits", "snr", "depth", "amplitude",
-        ]  # fmt: skip
-        return X_out, frame[order]
+        return X_out, frame[_table_columns(frame)]
 
 
-class TransitOversampler(BaseEstimator):
-    """Add planet hosts made from non-hosts with injected transits.
-
-    Randomly chosen negatives are copied and given a batman transit by
-    ``injector`` until the positive class reaches ``sampling_strategy``; the
-    originals stay. It follows imbalanced-learn's ``fit_resample`` contract, so
-    in an :class:`imblearn.pipeline.Pipeline` it augments the training folds at
-    fit time and is skipped at predict time.
-
-    Parameters
-    ----------
-    injector : TransitInjector or None, default=None
-        The injector that makes the transits; None uses ``TransitInjector()``.
-        Its ``random_state`` is ignored: draws come from ``random_state`` here.
-    sampling_strategy : "auto", float or dict, default="auto"
-        Target size of the positive class: ``"auto"`` as many as negatives,
-        a float the ratio positives / negatives after resampling, a dict
-        ``{positive_label: n}`` the count.
-    positive_label : int or str, default=1
-        The label of planet hosts.
-    random_state : int, RandomState instance or None, default=None
-        Seed for the choice of negatives and the planets drawn.
-
-    Attributes
-    ----------
-    injector_ : TransitInjector
-        The fitted injector.
-    sample_indices_ : ndarray of shape (n_resampled,)
-        Row of ``X`` each output row comes from.
-    injected_params_ : pandas.DataFrame
-        The planets injected, one row per new curve, indexed by its row in
-        ``X_res``, with ``source`` the negative it was made from.
-    n_features_in_ : int
-        Points per curve.
-
-    See Also
-    --------
-    TransitInjector : The transformer that draws and injects the transits.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_lcgan import TransitOversampler
-    >>> rng = np.random.default_rng(0)
-    >>> X, y = rng.normal(size=(10, 500)), np.array([1, 1] + [0] * 8)
-    >>> X_res, y_res = TransitOversampler(random_state=0).fit_resample(X, y)
-    >>> X_res.shape, int(y_res.sum())
-    ((16, 500), 8)
-    """
-
-    _parameter_constraints = {
-        "injector": [TransitInjector, None],
-        "sampling_strategy": [
-            StrOptions({"auto"}),
-            Interval(Real, 0, None, closed="neither"),
-            dict,
-        ],
-        "positive_label": "no_validation",
-        "random_state": ["random_state"],
-    }
-
-    def __init__(
-        self, *, injector=None, sampling_strategy="auto", positive_label=1,
-        random_state=None,
-    ):  # fmt: skip
-        self.injector = injector
-        self.sampling_strategy = sampling_strategy
-        self.positive_label = positive_label
-        self.random_state = random_state
-
-    def _n_new(self, n_pos, n_neg):
-        if self.sampling_strategy == "auto":
-            target = n_neg
-        elif isinstance(self.sampling_strategy, dict):
-            if set(self.sampling_strategy) != {self.positive_label}:
-                raise ValueError(
-                    "sampling_strategy as a dict must have the positive label "
-                    f"{self.positive_label!r} as its only key, got "
-                    f"{self.sampling_strategy!r}."
-                )
-            target = int(self.sampling_strategy[self.positive_label])
-        else:
-            target = int(math.ceil(self.sampling_strategy * n_neg))
-        if target < n_pos:
-            raise ValueError(
-                f"sampling_strategy={self.sampling_strategy!r} asks for {target} "
-                f"positives but y already has {n_pos}; an oversampler only adds."
-            )
-        return target - n_pos
-
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit_resample(self, X, y):
-        """Add injected copies of negatives to the positive class.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_curves, n_points)
-            Light curves.
-        y : array-like of shape (n_curves,)
-            Binary labels.
-
-        Returns
-        -------
-        X_res : ndarray of shape (n_curves + n_new, n_points)
-            The original curves followed by the new positives.
-        y_res : ndarray of shape (n_curves + n_new,)
-            Their labels.
-        """
-        X, y = validate_data(
-            self, X, y, dtype=np.float64, ensure_all_finite="allow-nan",
-            ensure_min_features=2,
-        )  # fmt: skip
-        labels = np.unique(y)
-        if self.positive_label not in labels or len(labels) != 2:
-            raise ValueError(
-                f"y must hold two classes, one of them positive_label="
-                f"{self.positive_label!r}; got classes {labels.tolist()}."
-            )
-        negative = np.flatnonzero(y != self.positive_label)
-        n_new = self._n_new(len(y) - len(negative), len(negative))
-
-        rng = check_random_state(self.random_state)
-        base = TransitInjector() if self.injector is None else self.injector
-        self.injector_ = clone(base).fit(X)
-        source = rng.choice(negative, size=n_new, replace=n_new > len(negative))
-        if n_new:
-            # Random keys, not the injector's content keys: two copies of one
-            # negative must get two different planets.
-            keys = rng.randint(0, 2**63 - 1, size=n_new).astype(np.uint64)
-            table = self.injector_._draw(X[source], keys)
-            X_new, params = self.injector_._inject(X[source], table)
-        else:
-            X_new, params = np.empty((0, X.shape[1])), pd.DataFrame()
-        params.index = np.arange(len(y), len(y) + n_new)
-        params.insert(0, "source", source)
-        self.injected_params_ = params
-        self.sample_indices_ = np.concatenate([np.arange(len(y)), source])
-        y_new = np.full(n_new, self.positive_label, dtype=y.dtype)
-        return np.vstack([X, X_new]), np.concatenate([y, y_new])
+def _table_columns(table):
+    """The columns of a planet table, in the order users read them."""
+    limb = [c for c in table if c[0] == "u" and c[1:].isdigit()]
+    order = [
+        "period", "t0", "rp", "a", "inc", "impact", "stellar_density", "ecc", "w",
+        *limb, "duration", "n_transits", "snr", "depth", "amplitude",
+    ]  # fmt: skip
+    return [c for c in order if c in table]

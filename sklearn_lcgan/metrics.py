@@ -6,13 +6,13 @@ from numbers import Real
 
 import numpy as np
 from astropy.timeseries import BoxLeastSquares
-from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
-from ._physics import K2_THRUSTER_PERIOD, KEPLER_LONG_CADENCE
+from ._constants import K2_THRUSTER_PERIOD, KEPLER_LONG_CADENCE
+from ._two_sample import curve_mmd
 from .preprocessing import (
     Detrender,
     FluxNormalizer,
@@ -253,38 +253,26 @@ def mmd(X, Y, *, bandwidth=None, max_samples=1000, random_state=0) -> float:
     ----------
     .. [1] Gretton, A. et al. (2012), "A Kernel Two-Sample Test", JMLR 13, 723.
     """
-    rng = check_random_state(random_state)
-    X, Y = _standardise(X), _standardise(Y)
-    if X.shape[1] != Y.shape[1]:
-        raise ValueError(f"X has {X.shape[1]} points per curve but Y has {Y.shape[1]}.")
-    if len(X) < 2 or len(Y) < 2:
-        raise ValueError("mmd needs at least 2 curves in each set.")
-    X = X[rng.permutation(len(X))[:max_samples]]
-    Y = Y[rng.permutation(len(Y))[:max_samples]]
-    d_xx = euclidean_distances(X, squared=True)
-    d_yy = euclidean_distances(Y, squared=True)
-    d_xy = euclidean_distances(X, Y, squared=True)
-    if bandwidth is None:
-        bandwidth = np.sqrt(
-            np.median(np.concatenate([d_xx.ravel(), d_yy.ravel(), d_xy.ravel()])) / 2
-        )
-    gamma = 1.0 / (2.0 * bandwidth**2)
-    k_xx, k_yy, k_xy = (np.exp(-gamma * d) for d in (d_xx, d_yy, d_xy))
-    n, m = len(X), len(Y)
-    within_x = (k_xx.sum() - np.trace(k_xx)) / (n * (n - 1))
-    within_y = (k_yy.sum() - np.trace(k_yy)) / (m * (m - 1))
-    return float(within_x + within_y - 2.0 * k_xy.mean())
+    X, Y = check_array(X, dtype=np.float64), check_array(Y, dtype=np.float64)
+    return curve_mmd(
+        X, Y, bandwidth=bandwidth, max_samples=max_samples, random_state=random_state
+    )
+
+
+def _log_band_power(X, n_bands: int) -> np.ndarray:
+    """Log10 of each standardised curve's mean power in log-spaced bands."""
+    X = _standardise(X)
+    power = np.abs(np.fft.rfft(X - X.mean(axis=1, keepdims=True), axis=1)[:, 1:]) ** 2
+    edges = np.unique(np.geomspace(1, power.shape[1], n_bands + 1).astype(int))
+    binned = np.add.reduceat(power, edges[:-1] - 1, axis=1) / np.diff(
+        np.r_[edges[:-1] - 1, power.shape[1]]
+    )
+    return np.log10(binned + 1e-12)
 
 
 def _mean_log_psd(X, *, n_bins: int = 64) -> np.ndarray:
     """Mean log power spectrum of standardised curves, in log-spaced bins."""
-    X = _standardise(X)
-    power = np.abs(np.fft.rfft(X - X.mean(axis=1, keepdims=True), axis=1)[:, 1:]) ** 2
-    edges = np.unique(np.geomspace(1, power.shape[1], n_bins + 1).astype(int))
-    binned = np.add.reduceat(power, edges[:-1] - 1, axis=1) / np.diff(
-        np.r_[edges[:-1] - 1, power.shape[1]]
-    )
-    return np.log10(binned + 1e-12).mean(axis=0)
+    return _log_band_power(X, n_bins).mean(axis=0)
 
 
 def psd_distance(X, Y, *, n_bins: int = 64) -> float:
@@ -317,12 +305,10 @@ def psd_distance(X, Y, *, n_bins: int = 64) -> float:
 
 def _curve_features(X) -> np.ndarray:
     """Univariate summaries: log spectrum, value and step distributions."""
+    spectrum = _log_band_power(X, 32)
     X = _standardise(X)
-    power = np.abs(np.fft.rfft(X, axis=1)[:, 1:]) ** 2
-    edges = np.unique(np.geomspace(1, power.shape[1], 33).astype(int)) - 1
-    spectrum = np.log10(np.add.reduceat(power, edges[:-1], axis=1) + 1e-12)
     # The extremes see single-cadence outliers (cosmic rays), which shift no
-    # percentile: a spike in every curve scored 0.04 without them, 0.20 with.
+    # percentile.
     quantiles = (0.0, 0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999, 1.0)
     values = np.quantile(X, quantiles, axis=1).T
     steps = np.quantile(np.diff(X, axis=1), quantiles, axis=1).T
@@ -339,10 +325,7 @@ def discriminative_score(X_real, X_fake, *, test_size=0.3, random_state=0) -> fl
     univariate features of each standardised curve (log power spectrum in 32
     bands; the minimum, maximum and quantiles 0.001 to 0.999 of values and of
     first differences), which works on one-channel curves of any length. The
-    extremes catch cosmic-ray spikes, which shift no percentile. Until they
-    were added (November 2026), samples of the component synthesiser with
-    too many, too small spikes scored 0.04 to 0.14 lower (better) than they
-    do now: compare only figures measured with the same version.
+    extremes catch cosmic-ray spikes, which shift no percentile.
 
     Parameters
     ----------

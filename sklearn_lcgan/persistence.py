@@ -39,18 +39,10 @@ from skorch import NeuralNet
 from skorch.history import History
 
 from ._atomic import atomic_write
+from ._version import MODEL_FORMAT as FORMAT
+from ._version import __version__
+from .generator import TransitCurveGenerator
 
-# 2: TransitCurveGenerator gained `upsample`, whose new default changes its networks.
-# 3: its critic gained `pack` (new default 4) and embeds labels per patch.
-# 4: ComponentGenerator's spikes gained a learnt spread of log heights.
-# 5: TransitCurveGenerator gained `thruster_period` (ComponentGenerator a sawtooth).
-# 6: ComponentGenerator's spike heights are in units of the white noise.
-# 7: TransitCurveGenerator gained `max_spike_height`.
-# 8: TransitCurveGenerator gained `standardise_output`.
-# 9: TransitCurveGenerator gained `noise_falls_above`.
-# 10: the noise filters' modules keep their knot-to-bin weights in two parts,
-#     and ComponentGenerator's blocks tile the noise's FFT length (pickles only).
-FORMAT = 10
 _JSON, _TENSORS = "model.json", "tensors.pt"
 _TRUSTED_MODULES = (
     "sklearn",
@@ -66,10 +58,16 @@ _TRUSTED_MODULES = (
 _SKORCH_KEEP = ("label_encoder_", "class_weight_", "n_features_in_", "seed_")
 
 
-def _version():
-    from . import __version__
+# How each estimator that holds torch networks outside skorch rebuilds them
+# before the saved weights are loaded: skorch's nets have initialize().
+_NETWORK_BUILDERS = {TransitCurveGenerator: TransitCurveGenerator.initialize}
 
-    return __version__
+
+def _network_builder(estimator):
+    for cls, build in _NETWORK_BUILDERS.items():
+        if isinstance(estimator, cls):
+            return build
+    return None
 
 
 def save_model(estimator, path):
@@ -113,7 +111,7 @@ def save_model(estimator, path):
     tensors = buffer.getvalue()
     manifest = {
         "package": "sklearn-lcgan",
-        "version": _version(),
+        "version": __version__,
         "format": FORMAT,
         "versions": {"sklearn": sklearn.__version__, "torch": torch.__version__},
         "tensors_sha256": hashlib.sha256(tensors).hexdigest(),
@@ -175,10 +173,10 @@ def load_model(path, *, device=None):
         raise ValueError(f"{path}: model.json is not valid JSON ({exc}).") from None
     if manifest.get("package") != "sklearn-lcgan" or "estimator" not in manifest:
         raise ValueError(f"{path}: not an sklearn-lcgan model file.")
-    if manifest.get("version") != _version() or manifest.get("format") != FORMAT:
+    if manifest.get("version") != __version__ or manifest.get("format") != FORMAT:
         raise ValueError(
             f"{path} was written by sklearn-lcgan {manifest.get('version')} "
-            f"(format {manifest.get('format')}); this is {_version()} (format "
+            f"(format {manifest.get('format')}); this is {__version__} (format "
             f"{FORMAT}). Load it with that version, or refit and save again."
         )
     if hashlib.sha256(tensors).hexdigest() != manifest.get("tensors_sha256"):
@@ -306,7 +304,7 @@ class _Encoder:
             if name in params:
                 continue
             if isinstance(value, torch.nn.Module):
-                if not hasattr(estimator, "_build_networks"):
+                if _network_builder(estimator) is None:
                     raise TypeError(
                         f"save_model cannot store {where}.{name}: a network in an "
                         "estimator that cannot rebuild it; save with joblib."
@@ -403,13 +401,11 @@ class _Decoder:
             else:
                 setattr(estimator, name, self.decode(item))
         if modules:
-            if not hasattr(estimator, "_build_networks"):
+            build = _network_builder(estimator)
+            if build is None:
                 raise TypeError(f"{type(estimator).__name__} holds no networks")
             # Networks are rebuilt from the settings, then given their weights.
-            n_classes = 0 if estimator.classes_ is None else len(estimator.classes_)
-            estimator._build_networks(
-                estimator.n_features_in_, n_classes, torch.device(estimator.device)
-            )
+            build(estimator)
             for name, weights in modules.items():
                 getattr(estimator, name).load_state_dict(weights)
         return estimator

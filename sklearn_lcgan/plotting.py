@@ -9,7 +9,7 @@ matplotlib.use("Agg")  # figures are written to files; no screen is assumed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ._physics import KEPLER_LONG_CADENCE  # noqa: E402
+from ._constants import KEPLER_LONG_CADENCE  # noqa: E402
 
 FLUX_LABEL = "flux - median [e$^-$ s$^{-1}$]"
 

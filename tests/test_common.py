@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_lcgan import LightCurveClassifier, TransitInjector
+from sklearn_lcgan import LightCurveClassifier, TransitInjector, TransitOversampler
 from sklearn_lcgan.preprocessing import (
     Detrender,
     FluxNormalizer,
@@ -36,6 +36,7 @@ ESTIMATORS = [
     RotationFilter(cadence=1.0),
     NotchFilter(period=3.0, cadence=1.0),
     SHORT_CURVE_INJECTOR,
+    TransitOversampler(injector=SHORT_CURVE_INJECTOR, random_state=0),
     # A tiny network: sklearn's checks fit it dozens of times.
     LightCurveClassifier(
         max_epochs=3,

@@ -6,7 +6,7 @@ import pytest
 from scipy.ndimage import median_filter
 
 from sklearn_lcgan import load_kepler_csv, make_kepler_like
-from sklearn_lcgan._physics import robust_noise
+from sklearn_lcgan._robust import robust_noise
 
 HEADER = "LABEL,FLUX.1,FLUX.2,FLUX.3,FLUX.4"
 

@@ -8,7 +8,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_lcgan import TransitCurveGenerator, TransitInjector, make_kepler_like
-from sklearn_lcgan._physics import robust_noise
+from sklearn_lcgan._gan_training import GANTraining
+from sklearn_lcgan._robust import robust_noise
 from sklearn_lcgan.metrics import (
     discriminative_score,
     mmd,
@@ -93,11 +94,11 @@ def test_sample_seeds_and_no_retraining(conditional_gan):
 def test_samples_do_not_depend_on_the_number_of_threads(
     conditional_gan, set_torch_threads, monkeypatch
 ):
-    import sklearn_lcgan.generator
+    import sklearn_lcgan._gan_sampling
 
     # Each chunk is drawn from its own seed and generated with torch on one
     # core, on whichever thread takes it.
-    monkeypatch.setattr(sklearn_lcgan.generator, "_SAMPLE_CHUNK", 4)
+    monkeypatch.setattr(sklearn_lcgan._gan_sampling, "SAMPLE_CHUNK", 4)
     set_torch_threads(1)
     one = conditional_gan.sample(9, random_state=2)[0]
     set_torch_threads(3)
@@ -112,9 +113,9 @@ def test_sample_leaves_torch_thread_count_as_it_was(
 
     import torch
 
-    import sklearn_lcgan.generator
+    import sklearn_lcgan._gan_sampling
 
-    monkeypatch.setattr(sklearn_lcgan.generator, "_SAMPLE_CHUNK", 4)
+    monkeypatch.setattr(sklearn_lcgan._gan_sampling, "SAMPLE_CHUNK", 4)
     set_torch_threads(3)
     conditional_gan.sample(9, random_state=2)
     assert torch.get_num_threads() == 3
@@ -128,11 +129,11 @@ def test_sample_leaves_torch_thread_count_as_it_was(
 
 
 def test_samples_in_several_chunks_fill_every_row(conditional_gan, monkeypatch):
-    import sklearn_lcgan.generator
+    import sklearn_lcgan._gan_sampling
 
     one_chunk, labels = conditional_gan.sample(9, random_state=2)
     # Chunks of at most 4 curves: three of 3.
-    monkeypatch.setattr(sklearn_lcgan.generator, "_SAMPLE_CHUNK", 4)
+    monkeypatch.setattr(sklearn_lcgan._gan_sampling, "SAMPLE_CHUNK", 4)
     X, chunked_labels = conditional_gan.sample(9, random_state=2)
     np.testing.assert_array_equal(chunked_labels, labels)
     assert np.isfinite(X).all()
@@ -144,14 +145,14 @@ def test_samples_in_several_chunks_fill_every_row(conditional_gan, monkeypatch):
 
 
 def test_each_chunk_of_samples_reads_fresh_draws(curves, monkeypatch):
-    import sklearn_lcgan.generator
+    import sklearn_lcgan._gan_sampling
 
     X, _ = curves
     # Without a noise head, a curve is a function of its latent draws alone.
     gan = TransitCurveGenerator(
         noise_head=False, max_epochs=1, random_state=0, **TINY
     ).fit(X)
-    monkeypatch.setattr(sklearn_lcgan.generator, "_SAMPLE_CHUNK", 4)
+    monkeypatch.setattr(sklearn_lcgan._gan_sampling, "SAMPLE_CHUNK", 4)
     samples = gan.sample(9, random_state=2)
     # Each sample takes a training curve's level and scale: compare shapes.
     shapes = (samples - samples.mean(1, keepdims=True)) / samples.std(1, keepdims=True)
@@ -174,7 +175,7 @@ def test_clone_and_refit_give_equal_samples(curves, conditional_gan):
 
 
 def test_pickles_of_other_model_formats_are_refused_clearly(conditional_gan):
-    from sklearn_lcgan.persistence import FORMAT
+    from sklearn_lcgan._version import MODEL_FORMAT as FORMAT
 
     state = conditional_gan.__getstate__()
     assert state["_model_format"] == FORMAT
@@ -213,70 +214,84 @@ def test_history_and_verbose_progress(curves, capsys):
     assert capsys.readouterr().err == ""
 
 
-class DivergesInEpochTwo(TransitCurveGenerator):
-    """Training whose generator loss turns NaN in the second epoch."""
+def diverges_in_epoch_two(monkeypatch):
+    """Make training's generator loss turn NaN in the second epoch."""
+    step = GANTraining.generator_step
 
-    def _generator_step(self, real, labels, real_summary):
-        loss, spectral = super()._generator_step(real, labels, real_summary)
-        return (float("nan") if len(self.history_) == 1 else loss), spectral
+    def generator_step(self, real, labels, real_summary):
+        loss, spectral = step(self, real, labels, real_summary)
+        return (float("nan") if len(self.gan.history_) == 1 else loss), spectral
+
+    monkeypatch.setattr(GANTraining, "generator_step", generator_step)
 
 
-def test_diverging_training_stops_with_clear_error_and_last_good_weights(curves):
+def interrupted_in_epoch_two(monkeypatch):
+    """Make the user interrupt training (Ctrl-C) in the second epoch."""
+    step = GANTraining.critic_step
+
+    def critic_step(self, real, labels, real_summary):
+        if len(self.gan.history_) == 1:
+            raise KeyboardInterrupt
+        return step(self, real, labels, real_summary)
+
+    monkeypatch.setattr(GANTraining, "critic_step", critic_step)
+
+
+def test_diverging_training_stops_with_clear_error_and_last_good_weights(
+    curves, monkeypatch
+):
     X, _ = curves
-    gan = DivergesInEpochTwo(max_epochs=3, random_state=0, **TINY)
+    one_epoch = TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
+    diverges_in_epoch_two(monkeypatch)
+    gan = TransitCurveGenerator(max_epochs=3, random_state=0, **TINY)
     with pytest.raises(FloatingPointError, match="diverged at epoch 2.*Lower lr"):
         gan.fit(X)
     assert len(gan.history_) == 1
-    one_epoch = TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
     np.testing.assert_array_equal(
         gan.sample(4, random_state=0), one_epoch.sample(4, random_state=0)
     )
 
 
-class InterruptedInEpochTwo(TransitCurveGenerator):
-    """Training that the user interrupts (Ctrl-C) in the second epoch."""
+def test_real_summaries_computed_once_are_those_of_each_batch(curves, monkeypatch):
+    import torch
 
-    def _critic_step(self, real, labels, real_summary):
-        if len(self.history_) == 1:
-            raise KeyboardInterrupt
-        return super()._critic_step(real, labels, real_summary)
-
-
-class ChecksRealSummaries(TransitCurveGenerator):
-    """Training that checks the real batches' summaries it is handed."""
-
-    def _critic_step(self, real, labels, real_summary):
-        import torch
-
-        torch.testing.assert_close(real_summary, self.critic_.summary(real))
-        torch.testing.assert_close(real_summary, self._spectrum(real))
-        self.n_checked_ = getattr(self, "n_checked_", 0) + 1
-        return super()._critic_step(real, labels, real_summary)
-
-
-def test_real_summaries_computed_once_are_those_of_each_batch(curves):
     X, _ = curves
-    gan = ChecksRealSummaries(max_epochs=2, random_state=0, **SUMMARIES, **TINY).fit(X)
-    assert gan.n_checked_ == 2 * (len(X) // TINY["batch_size"])
+    step = GANTraining.critic_step
+    checked = []
+
+    def critic_step(self, real, labels, real_summary):
+        torch.testing.assert_close(real_summary, self.gan.critic_.summary(real))
+        torch.testing.assert_close(real_summary, self.spectrum(real))
+        checked.append(True)
+        return step(self, real, labels, real_summary)
+
+    monkeypatch.setattr(GANTraining, "critic_step", critic_step)
+    TransitCurveGenerator(max_epochs=2, random_state=0, **SUMMARIES, **TINY).fit(X)
+    assert len(checked) == 2 * (len(X) // TINY["batch_size"])
 
 
-def test_interrupted_training_keeps_last_good_weights_and_says_so(curves):
+def test_interrupted_training_keeps_last_good_weights_and_says_so(curves, monkeypatch):
     X, _ = curves
-    gan = InterruptedInEpochTwo(max_epochs=3, random_state=0, **TINY)
+    one_epoch = TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
+    interrupted_in_epoch_two(monkeypatch)
+    gan = TransitCurveGenerator(max_epochs=3, random_state=0, **TINY)
     with pytest.warns(UserWarning, match="interrupted in epoch 2.*epoch 1 are kept"):
         gan.fit(X)
     assert len(gan.history_) == 1
-    one_epoch = TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
     np.testing.assert_array_equal(
         gan.sample(4, random_state=0), one_epoch.sample(4, random_state=0)
     )
 
 
-def test_interrupted_training_resumes_from_its_checkpoint(curves, tmp_path):
+def test_interrupted_training_resumes_from_its_checkpoint(
+    curves, tmp_path, monkeypatch
+):
     X, _ = curves
     params = dict(random_state=0, checkpoint_dir=str(tmp_path), **TINY)
-    with pytest.warns(UserWarning, match="interrupted in epoch 2"):
-        InterruptedInEpochTwo(max_epochs=3, **params).fit(X)
+    with monkeypatch.context() as patched:
+        interrupted_in_epoch_two(patched)
+        with pytest.warns(UserWarning, match="interrupted in epoch 2"):
+            TransitCurveGenerator(max_epochs=3, **params).fit(X)
     # The checkpoint holds the last finished epoch, not the interrupted one.
     resumed = TransitCurveGenerator(max_epochs=3, **params).fit(X)
     assert [h["epoch"] for h in resumed.history_] == [1, 2, 3]
@@ -700,10 +715,10 @@ def test_component_generator_caps_spike_heights():
 def test_split_spread_gives_band_interpolations_values(n_bins):
     import torch
 
-    from sklearn_lcgan.nn import _split_spread, band_interpolation
+    from sklearn_lcgan.nn.spectral import band_interpolation, split_spread
 
     weights = band_interpolation(n_bins)
-    copied, mixing = _split_spread(weights)
+    copied, mixing = split_spread(weights)
     values = torch.randn(7, len(weights))
     split = torch.cat(
         [values[:, copied], values[:, len(weights) - len(mixing) :] @ mixing], dim=1
@@ -743,8 +758,7 @@ def test_noise_gain_never_rises_above_noise_falls_above():
 def test_robust_standardise_matches_the_training_scale_with_a_gradient(n_points):
     import torch
 
-    from sklearn_lcgan.nn import robust_standardise
-    from sklearn_lcgan.preprocessing import _nan_robust_scale
+    from sklearn_lcgan._robust import nan_centre_scale, robust_standardise
 
     torch.manual_seed(0)
     curves = torch.randn(40, n_points) * torch.rand(40, 1) * 5 + torch.randn(40, 1) * 9
@@ -753,7 +767,7 @@ def test_robust_standardise_matches_the_training_scale_with_a_gradient(n_points)
     tracked = curves.clone().requires_grad_(True)
     slow = robust_standardise(tracked)  # torch's median, differentiable
     torch.testing.assert_close(fast, slow.detach(), rtol=0, atol=1e-6)
-    centre, scale = _nan_robust_scale(fast.double().numpy())
+    centre, scale = nan_centre_scale(fast.double().numpy())
     # To float32's precision.
     np.testing.assert_allclose(centre, 0.0, atol=1e-5)
     np.testing.assert_allclose(scale, 1.0, rtol=1e-5)
@@ -765,16 +779,16 @@ def test_robust_standardise_matches_the_training_scale_with_a_gradient(n_points)
 def test_standardised_output_samples_take_a_training_curves_scale(
     curves, synthesis, monkeypatch
 ):
-    import sklearn_lcgan.generator
-    from sklearn_lcgan.preprocessing import _nan_robust_scale
+    import sklearn_lcgan._gan_sampling
+    from sklearn_lcgan._robust import nan_centre_scale
 
     X, _ = curves
     # Four chunks of samples, each mapped back on its own thread.
-    monkeypatch.setattr(sklearn_lcgan.generator, "_SAMPLE_CHUNK", 16)
+    monkeypatch.setattr(sklearn_lcgan._gan_sampling, "SAMPLE_CHUNK", 16)
     params = dict(synthesis=synthesis, max_epochs=1, random_state=0, **TINY)
     for standardise in (True, False):
         gan = TransitCurveGenerator(standardise_output=standardise, **params).fit(X)
-        centre, scale = _nan_robust_scale(gan.sample(50, random_state=0))
+        centre, scale = nan_centre_scale(gan.sample(50, random_state=0))
         # Each sample's median and scatter are those of one training curve.
         pairs = np.c_[gan.levels_, gan.scales_]
         distance = np.abs(np.c_[centre, scale][:, None, :] - pairs[None]).sum(2)

@@ -8,7 +8,8 @@ from scipy import stats
 from sklearn.base import clone
 
 from sklearn_lcgan import TransitInjector, TransitOversampler, make_kepler_like
-from sklearn_lcgan._physics import midpoint_exp_time, robust_noise
+from sklearn_lcgan._physics import midpoint_exp_time
+from sklearn_lcgan._robust import robust_noise
 
 CADENCE = 0.0204335
 
@@ -43,9 +44,11 @@ def test_transform_equals_inject_of_drawn_params(noisy):
     params = inj.draw_params(noisy)
     assert len(params) == len(noisy)
     for column in ["period", "t0", "rp", "a", "inc", "ecc", "w", "u1", "u2",
-                   "depth", "duration", "snr", "n_transits"]:  # fmt: skip
+                   "duration", "snr", "n_transits"]:  # fmt: skip
         assert column in params and params[column].notna().all()
     np.testing.assert_array_equal(inj.transform(noisy), inj.inject(noisy, params))
+    _, injected = inj.inject(noisy, params, return_params=True)
+    assert injected["depth"].gt(0).all() and injected["amplitude"].gt(0).all()
 
 
 def test_snr_mode_equals_direct_batman_and_reaches_target(noisy):
@@ -116,7 +119,7 @@ def test_parameter_specs_number_range_and_distribution(noisy):
 def test_period_range_is_log_uniform():
     X = np.random.default_rng(0).normal(size=(4000, 3197))[:, :100]
     inj = TransitInjector(period=(1.0, 1.0e3), cadence=10.0, random_state=0).fit(X)
-    periods = inj._draw(X, inj._row_keys(X))["period"]
+    periods = inj.draw_params(X)["period"]
     decades = np.histogram(np.log10(periods), bins=3, range=(0, 3))[0]
     assert decades.min() > 0.25 * len(periods)
 

@@ -24,7 +24,7 @@ from sklearn_lcgan import (
     make_prototype_pipeline,
     save_model,
 )
-from sklearn_lcgan.persistence import FORMAT
+from sklearn_lcgan._version import MODEL_FORMAT as FORMAT
 from sklearn_lcgan.preprocessing import FluxNormalizer
 
 TINY_DETECTOR = dict(
@@ -296,8 +296,8 @@ def test_code_in_a_consistent_file_does_not_run(saved, tmp_path):
 
     def not_an_estimator(manifest):
         manifest["estimator"] = {
-            "__estimator__": "sklearn_lcgan.cli:_report_folder",
-            "params": {"output": str(marker)},
+            "__estimator__": "sklearn_lcgan._gan_training:GANTraining",
+            "params": {"gan": str(marker), "device": "cpu"},
         }
 
     bad = _rewrite(saved, tmp_path / "obj.lcgan", edit_json=not_an_estimator)

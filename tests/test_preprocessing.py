@@ -3,7 +3,7 @@ import pytest
 from scipy.ndimage import gaussian_filter
 from sklearn.pipeline import make_pipeline
 
-from sklearn_lcgan._physics import robust_noise
+from sklearn_lcgan._robust import robust_noise
 from sklearn_lcgan.preprocessing import (
     Detrender,
     FluxNormalizer,
@@ -222,7 +222,7 @@ def test_transform_checks_curve_length():
 def test_running_median_equals_scipy_median_filter():
     from scipy.ndimage import median_filter
 
-    from sklearn_lcgan.preprocessing import _running_median
+    from sklearn_lcgan.preprocessing._base import _running_median
 
     X = np.random.default_rng(3).normal(size=(5, 301))
     for width in (3, 49, 301):

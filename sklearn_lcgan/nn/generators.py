@@ -1,8 +1,4 @@
-"""Torch modules driven by the estimators. No sklearn logic lives here.
-
-Every module takes a float32 batch of curves of shape ``(batch, n_points)``
-and reshapes it to a sequence itself.
-"""
+"""Generators of light curves: latent vectors to curves ``(batch, n_points)``."""
 
 from __future__ import annotations
 
@@ -11,493 +7,10 @@ import math
 import numpy as np
 import torch
 from numpy.polynomial.legendre import legder, legval
-from scipy.fft import next_fast_len
 from torch import nn
 
-from ._physics import _MAD_TO_SIGMA
-
-
-def robust_standardise(curves: torch.Tensor) -> torch.Tensor:
-    """Each curve less its median, over its robust scatter.
-
-    The scale the estimators put training curves on: median 0 and a
-    Gaussian-equivalent median absolute deviation of 1
-    (``preprocessing._nan_robust_scale``). The gradient flows through the
-    middle points, as through any median.
-
-    Parameters
-    ----------
-    curves : torch.Tensor of shape (batch, n_points)
-        Float curves.
-
-    Returns
-    -------
-    standardised : torch.Tensor of shape (batch, n_points)
-        The curves, each with median 0 and robust scatter 1 (a constant
-        curve becomes 0).
-    """
-    if curves.requires_grad or curves.device.type != "cpu":
-        centre = _torch_middle(curves)
-        centred = curves - centre
-        spread = _MAD_TO_SIGMA * _torch_middle(centred.abs())
-    else:
-        centred = curves.clone()
-        spread = torch.from_numpy(centre_rows_(centred.numpy()))
-    return centred / spread.clamp_min(1e-12)
-
-
-def centre_rows_(values: np.ndarray) -> np.ndarray:
-    """Subtract each row's median in place; return each row's robust scatter.
-
-    The CPU, no-gradient half of :func:`robust_standardise`, apart so that
-    ``TransitCurveGenerator.sample`` can run it on each chunk's thread and
-    fold the division into its map back to the training units. numpy's
-    selection is several times faster than torch's median and than
-    bottleneck's (which ``_nan_robust_scale`` uses for its NaN), and it
-    releases the GIL.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n_rows, n_points)
-        Float rows, overwritten by the centred rows.
-
-    Returns
-    -------
-    spread : ndarray of shape (n_rows, 1)
-        Each row's 1.4826 median absolute deviation (0 for a constant row).
-    """
-    values -= _numpy_middle(np.partition(values, _high(values), axis=1))
-    deviations = np.abs(values)
-    # Partitioned in place, the deviations being a scratch copy already, and
-    # as integers: non-negative floats order as their bits do, and numpy
-    # partitions integers a fifth faster.
-    deviations.view(f"i{deviations.itemsize}").partition(_high(values), axis=1)
-    return _MAD_TO_SIGMA * _numpy_middle(deviations)
-
-
-def _high(values):
-    """Index of the upper middle point of each row."""
-    return values.shape[1] // 2
-
-
-def _numpy_middle(part):
-    """Median of each row of an array partitioned at :func:`_high`, the mean
-    of the two middle values if they are two (as :func:`_torch_middle`)."""
-    high = _high(part)
-    middle = part[:, high : high + 1]
-    if part.shape[1] % 2:
-        return middle
-    return (part[:, :high].max(axis=1, keepdims=True) + middle) / 2
-
-
-def _torch_middle(values):
-    """Median of each row, the mean of the two middle values if they are two."""
-    lower = values.median(dim=1, keepdim=True).values
-    if values.shape[1] % 2:
-        return lower
-    upper = values.kthvalue(values.shape[1] // 2 + 1, dim=1, keepdim=True).values
-    return (lower + upper) / 2
-
-
-def to_patches(X: torch.Tensor, patch_size: int) -> torch.Tensor:
-    """Cut curves ``(batch, n_points)`` into ``(batch, n_patches, patch_size)``.
-
-    The last patch is padded with the curve's last value, so that no step of
-    the sequence is partly zeros.
-
-    Parameters
-    ----------
-    X : torch.Tensor of shape (batch, n_points)
-        Curves.
-    patch_size : int
-        Points per patch.
-
-    Returns
-    -------
-    patches : torch.Tensor of shape (batch, ceil(n_points / patch_size), patch_size)
-        The sequence of patches.
-    """
-    n_points = X.shape[-1]
-    pad = (-n_points) % patch_size
-    if pad:
-        X = torch.cat([X, X[:, -1:].expand(-1, pad)], dim=1)
-    return X.reshape(X.shape[0], -1, patch_size)
-
-
-def band_interpolation(n_freq: int, n_single: int = 64, n_log: int = 48):
-    """Weights that spread values at frequency knots over rfft bins.
-
-    The knots are the lowest ``n_single`` bins one by one (so that a star's
-    rotation can take a single bin) and up to ``n_log`` log-spaced bins above
-    them up to Nyquist; every bin gets the linear interpolation, in log
-    frequency, of its two neighbouring knots (the zero-frequency bin takes the
-    first knot's).
-
-    Parameters
-    ----------
-    n_freq : int
-        Number of rfft bins, zero frequency included.
-    n_single : int, default=64
-        Lowest bins that are knots of their own.
-    n_log : int, default=48
-        Log-spaced knots above them.
-
-    Returns
-    -------
-    weights : torch.Tensor of shape (n_knots, n_freq)
-        ``values @ weights`` gives one value per bin; each column sums to 1.
-    """
-    top = max(n_freq - 1, 1)
-    low = min(n_single, top)
-    # Whole bins, so that every band holds at least one bin.
-    spaced = np.round(np.geomspace(low, top, n_log))
-    knots = np.unique(np.r_[np.arange(1, low + 1), spaced])
-    if len(knots) == 1:
-        return torch.ones(1, n_freq)
-    log_knots, log_bins = np.log(knots), np.log(np.arange(1, n_freq))
-    left = np.clip(np.searchsorted(log_knots, log_bins) - 1, 0, len(knots) - 2)
-    step = log_knots[left + 1] - log_knots[left]
-    t = np.clip((log_bins - log_knots[left]) / step, 0.0, 1.0)
-    weights = np.zeros((len(knots), n_freq))
-    bins = np.arange(1, n_freq)
-    weights[left, bins] += 1.0 - t
-    weights[left + 1, bins] += t
-    weights[0, 0] = 1.0
-    return torch.tensor(weights, dtype=torch.float32)
-
-
-def _leaky_stack(sizes):
-    """Dense layers of the given widths, each followed by LeakyReLU(0.2)."""
-    layers = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-        layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2)]
-    return nn.Sequential(*layers)
-
-
-def _add_noise_filter(module, n_points, n_hidden):
-    """Give a generator what :func:`filtered_noise` needs.
-
-    ``fft_length``, the ``band_to_bin`` buffer and its two parts
-    (:func:`_split_spread`: the ``copied_knots`` and ``knot_mixing``
-    buffers), and the ``noise_gain`` layer, which starts flat: white noise
-    of half the training curves' scatter.
-    """
-    # An FFT length of small primes: 3197 = 23 x 139 ran four times slower.
-    module.fft_length = next_fast_len(n_points, real=True)
-    spread = band_interpolation(module.fft_length // 2 + 1)
-    module.register_buffer("band_to_bin", spread, persistent=False)
-    copied, mixing = _split_spread(spread)
-    module.register_buffer("copied_knots", copied, persistent=False)
-    module.register_buffer("knot_mixing", mixing, persistent=False)
-    module.noise_gain = nn.Linear(n_hidden, len(spread))
-    nn.init.zeros_(module.noise_gain.weight)
-    nn.init.constant_(module.noise_gain.bias, np.log(0.5))
-
-
-def _split_spread(weights):
-    """:func:`band_interpolation`'s weights in two parts: the lowest bins,
-    each a copy of one knot, and the weights of the knots the other bins mix.
-
-    The product with the whole matrix spends most of its time on the lowest
-    bins' zeros; the two parts give the same values in under half the time.
-
-    Returns
-    -------
-    copied : torch.Tensor of shape (n_copied,), int64
-        The knot that each of the lowest bins copies.
-    mixing : torch.Tensor of shape (n_mixing, n_bins - n_copied)
-        The weights of the last ``n_mixing`` knots for the other bins.
-    """
-    whole = (weights == 1).any(dim=0)
-    n_copied = len(whole) if bool(whole.all()) else int(whole.to(torch.uint8).argmin())
-    rest = weights[:, n_copied:]
-    used = torch.nonzero(rest.any(dim=1))
-    first = int(used[0]) if len(used) else len(weights)
-    return weights[:, :n_copied].argmax(dim=0), rest[first:].contiguous()
-
-
-def _noise_log_gain(module, hidden):
-    """A generator's log gains at its noise filter's knots, in float32."""
-    with torch.autocast(hidden.device.type, enabled=False):
-        return module.noise_gain(hidden.float())
-
-
-def _spectrum_shape(fft_length):
-    """Shape of one curve's draws for :func:`filtered_noise`'s ``white``."""
-    return (fft_length // 2 + 1,)
-
-
-def filtered_noise(log_gain, white, copied, mixing, fft_length):
-    """White noise through a filter of a gain per frequency band for each curve.
-
-    The FFT runs in float32 (there is no bfloat16 FFT) over ``fft_length``
-    points; the caller cuts the noise to its curves' length.
-
-    Parameters
-    ----------
-    log_gain : torch.Tensor of shape (batch, n_knots), float32
-        Each curve's log gain at :func:`band_interpolation`'s knots (a
-        generator's ``noise_gain`` layer of its features).
-    white : torch.Tensor of shape (batch, n_bins), complex64
-        Complex standard normal draws (real and imaginary parts of variance
-        1/2) for the white noise's spectrum, ``n_bins = fft_length // 2 + 1``:
-        drawing the spectrum saves a forward FFT. Overwritten when no
-        gradient is recorded (under :func:`torch.no_grad`), to spare a copy.
-    copied, mixing : torch.Tensor
-        :func:`_split_spread` of :func:`band_interpolation`'s weights, which
-        spread the knots' log gains over the bins.
-    fft_length : int
-        A length that FFTs fast.
-
-    Returns
-    -------
-    noise : torch.Tensor of shape (batch, fft_length)
-        Float32 noise with each curve's power spectrum, freshly allocated:
-        the caller may add to it in place.
-    """
-    with torch.autocast(white.device.type, enabled=False):
-        # The factor sqrt(fft_length) makes torch's unnormalised inverse FFT
-        # (cheaper than norm="ortho") orthonormal; added at the knots, it
-        # costs no pass over the bins.
-        log_gain = log_gain + np.log(fft_length) / 2
-        mixed = log_gain[:, log_gain.shape[1] - len(mixing) :] @ mixing
-        log_bin = torch.cat([log_gain.index_select(1, copied), mixed], dim=1)
-        # The inverse FFT takes only the real part at zero frequency (and at
-        # Nyquist), which must then carry the whole variance: a factor sqrt(2).
-        log_bin[:, 0] += np.log(2) / 2
-        if fft_length % 2 == 0:
-            log_bin[:, -1] += np.log(2) / 2
-        gain = log_bin.exp_()
-        white = white.to(torch.complex64)
-        # In place when no gradient is recorded: a quarter of the time of
-        # multiplying the real and imaginary parts apart.
-        parts = white * gain if torch.is_grad_enabled() else white.mul_(gain)
-        return torch.fft.irfft(parts, n=fft_length)
-
-
-class LogPowerBands(nn.Module):
-    """Log power spectrum of each curve, averaged in frequency bands.
-
-    The bands are :func:`band_interpolation`'s knots (the lowest 64 bins one
-    by one, then up to 48 log-spaced bands). The transform pads curves to a length
-    that FFTs fast (3197 points, a product of two primes, to 3200).
-
-    Parameters
-    ----------
-    n_points : int
-        Length of the curves.
-    """
-
-    def __init__(self, n_points):
-        super().__init__()
-        self.fft_length = next_fast_len(n_points, real=True)
-        weights = band_interpolation(self.fft_length // 2 + 1)[:, 1:]
-        average = weights / weights.sum(dim=1, keepdim=True)
-        self.register_buffer("average", average.T.contiguous(), persistent=False)
-
-    def forward(self, X):
-        centred = X - X.mean(dim=1, keepdim=True)
-        spectrum = torch.fft.rfft(centred, n=self.fft_length, norm="ortho")
-        # The floor keeps gradients finite where a band holds almost no power.
-        # At 1e-4 the critic sees white noise down to 1 % of a curve's
-        # scatter (the simulator's quietest stars: 1.4 %); at 1e-2 (10 %) a
-        # third of its stars' noise was out of sight, and the generator made
-        # quiet rotators without noise.
-        return torch.log(spectrum[:, 1:].abs().square() @ self.average + 1e-4)
-
-
-# Percentiles of a curve's steps that CurveSummary adds to its spectrum.
-_STEP_QUANTILES = (0.0, 0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999, 1.0)
-
-
-class CurveSummary(nn.Module):
-    """Each curve's log power spectrum in bands and, optionally, the
-    quantiles of its steps.
-
-    Parameters
-    ----------
-    n_points : int
-        Length of the curves.
-    quantiles : bool, default=False
-        Also the 0, 0.1, 1, 5, 25, 50, 75, 95, 99, 99.9 and 100th percentiles
-        of each curve's steps (first differences) on a signed log scale,
-        ``asinh(q / 0.01)``: the white noise's level and the tallest spikes,
-        which a spectrum averages away.
-
-    Attributes
-    ----------
-    n_features : int
-        Features per curve: :class:`LogPowerBands`' bands, plus 11 with
-        ``quantiles``.
-    """
-
-    def __init__(self, n_points, quantiles=False):
-        super().__init__()
-        self.bands = LogPowerBands(n_points)
-        levels = _STEP_QUANTILES if quantiles else ()
-        self.register_buffer("levels", torch.tensor(levels), persistent=False)
-
-    @property
-    def n_features(self):
-        return self.bands.average.shape[1] + len(self.levels)
-
-    def forward(self, X):
-        bands = self.bands(X)
-        if not len(self.levels):
-            return bands
-        steps = torch.quantile(torch.diff(X, dim=1), self.levels, dim=1).T
-        return torch.cat([bands, torch.asinh(steps / 0.01)], dim=1)
-
-
-def rbf_mmd(a: torch.Tensor, b: torch.Tensor, widths=(0.25, 1.0, 4.0)) -> torch.Tensor:
-    """Squared maximum mean discrepancy between two batches of vectors.
-
-    A sum of Gaussian kernels whose squared widths are ``widths`` times the
-    median squared distance between the batches (Gretton et al. 2012; several
-    widths as in Li et al. 2015's moment matching networks), the biased
-    estimate: differentiable and never negative.
-
-    Parameters
-    ----------
-    a, b : torch.Tensor of shape (n, n_features) and (m, n_features)
-        The batches.
-    widths : tuple of float, default=(0.25, 1.0, 4.0)
-        Kernel widths relative to the median.
-
-    Returns
-    -------
-    mmd2 : torch.Tensor
-        A scalar; 0 when the batches are equal.
-    """
-    d_aa, d_bb, d_ab = (torch.cdist(u, v).square() for u, v in ((a, a), (b, b), (a, b)))
-    median = d_ab.detach().median().clamp_min(1e-6)
-    total = a.new_zeros(())
-    for width in widths:
-        gamma = 1.0 / (width * median)
-        total = total + (
-            torch.exp(-gamma * d_aa).mean()
-            + torch.exp(-gamma * d_bb).mean()
-            - 2.0 * torch.exp(-gamma * d_ab).mean()
-        )
-    return total
-
-
-class PatchLSTMDetector(nn.Module):
-    """Convolutions, then stacked LSTMs over patches of a curve, two logits.
-
-    A small convolutional front end acts as a bank of learnt matched filters
-    for dips of a few hours; its output is pooled into patches (with
-    ``patch_size=32`` a 3197-point curve is a sequence of 100 steps of about
-    16 hours each) and the LSTMs compare the patches across the whole curve.
-    Mean and max pooling over time feed the two-logit head: the mean
-    accumulates evidence from repeated transits, the max keeps a single one.
-
-    Parameters
-    ----------
-    patch_size : int, default=32
-        Points per sequence step.
-    hidden_size : int, default=64
-        LSTM width.
-    num_layers : int, default=2
-        Stacked LSTM layers.
-    conv_channels : int, default=16
-        Filters of the convolutional front end; 0 feeds raw patches instead.
-    kernel_size : int, default=9
-        Width in points of the front-end filters (odd).
-    dropout : float, default=0.2
-        Dropout between LSTM layers and before the head.
-    bidirectional : bool, default=True
-        Read the sequence both ways.
-    """
-
-    def __init__(
-        self,
-        patch_size=32,
-        hidden_size=64,
-        num_layers=2,
-        conv_channels=16,
-        kernel_size=9,
-        dropout=0.2,
-        bidirectional=True,
-    ):
-        super().__init__()
-        self.patch_size = patch_size
-        if conv_channels:
-            self.front = nn.Sequential(
-                nn.Conv1d(1, conv_channels, kernel_size, padding=kernel_size // 2),
-                nn.GELU(),
-                nn.Conv1d(
-                    conv_channels, conv_channels, kernel_size, padding=kernel_size // 2
-                ),
-                nn.GELU(),
-            )
-            step_features = 2 * conv_channels
-        else:
-            self.front = None
-            step_features = patch_size
-        self.embed = nn.Sequential(nn.Linear(step_features, hidden_size), nn.GELU())
-        self.lstm = nn.LSTM(
-            hidden_size,
-            hidden_size,
-            num_layers=num_layers,
-            batch_first=True,
-            dropout=dropout if num_layers > 1 else 0.0,
-            bidirectional=bidirectional,
-        )
-        width = hidden_size * (2 if bidirectional else 1)
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * width, 2))
-
-    def _steps(self, X):
-        """Per-patch features ``(batch, n_patches, n_features)``."""
-        if self.front is None:
-            return to_patches(X, self.patch_size)
-        filtered = self.front(X[:, None, :])  # (batch, channels, n_points)
-        pad = (-filtered.shape[-1]) % self.patch_size
-        if pad:
-            filtered = nn.functional.pad(filtered, (0, pad), mode="replicate")
-        patches = filtered.unfold(-1, self.patch_size, self.patch_size)
-        pooled = torch.cat([patches.mean(dim=-1), patches.amin(dim=-1)], dim=1)
-        return pooled.transpose(1, 2)
-
-    def forward(self, X):
-        steps, _ = self.lstm(self.embed(self._steps(X)))
-        pooled = torch.cat([steps.mean(dim=1), steps.amax(dim=1)], dim=1)
-        return self.head(pooled)
-
-
-class PrototypeLSTM(nn.Module):
-    """The prototype's detector: LSTMs 256/256/128 over a single time step.
-
-    Kept to compare against honestly: the whole feature vector (the 1599-bin
-    FFT magnitude) is one step, so the recurrence never runs.
-
-    Parameters
-    ----------
-    n_features : int
-        Length of the feature vector; :class:`LightCurveClassifier` fills it in
-        from the data.
-    hidden_sizes : tuple of int, default=(256, 256, 128)
-        Widths of the stacked LSTMs.
-    dropout : float, default=0.3
-        Dropout after each LSTM.
-    """
-
-    def __init__(self, n_features, hidden_sizes=(256, 256, 128), dropout=0.3):
-        super().__init__()
-        sizes = (n_features, *hidden_sizes)
-        self.layers = nn.ModuleList(
-            nn.LSTM(n_in, n_out, batch_first=True)
-            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
-        )
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(sizes[-1], 2)
-
-    def forward(self, X):
-        steps = X[:, None, :]
-        for lstm in self.layers:
-            steps, _ = lstm(steps)
-            steps = self.dropout(steps)
-        return self.head(steps[:, -1])
+from .layers import leaky_stack
+from .spectral import add_noise_filter, filter_log_gain, filtered_noise, spectrum_shape
 
 
 class FCGenerator(nn.Module):
@@ -569,11 +82,11 @@ class FCGenerator(nn.Module):
         self.n_knots = min(n_points, -(-(n_points - 1) // upsample) + 1)
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
         sizes = (latent_dim * (2 if n_classes else 1), *hidden_sizes)
-        self.body = _leaky_stack(sizes)
+        self.body = leaky_stack(sizes)
         self.out = nn.Linear(sizes[-1], self.n_knots)
         self.noise_scale = self.noise_gain = None
         if noise_head and coloured_noise:
-            _add_noise_filter(self, n_points, sizes[-1])
+            add_noise_filter(self, n_points, sizes[-1])
         elif noise_head:
             self.noise_scale = nn.Linear(sizes[-1], 1)
 
@@ -582,7 +95,7 @@ class FCGenerator(nn.Module):
         # A property, not an attribute, so that pickles of an earlier layout
         # take this one: the noise in time, or its spectrum for the filter.
         if self.noise_gain is not None:
-            return _spectrum_shape(self.fft_length)
+            return spectrum_shape(self.fft_length)
         return (self.n_points,)
 
     @property
@@ -609,7 +122,7 @@ class FCGenerator(nn.Module):
             )
         if self.noise_gain is not None:
             noise = filtered_noise(
-                _noise_log_gain(self, hidden),
+                filter_log_gain(self, hidden),
                 white,
                 self.copied_knots,
                 self.knot_mixing,
@@ -762,7 +275,7 @@ class ComponentGenerator(nn.Module):
         self.n_random = 8 + 2 * n_spikes + (2 + self.n_firings if self.n_firings else 0)
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
         sizes = (latent_dim * (2 if n_classes else 1) + 2, *hidden_sizes)
-        self.body = _leaky_stack(sizes)
+        self.body = leaky_stack(sizes)
         self.rotation = nn.Linear(sizes[-1], 3)  # two amplitudes, envelope depth
         self.drift = nn.Linear(sizes[-1], 3)
         self.spikes = nn.Linear(sizes[-1], n_spikes)
@@ -788,7 +301,7 @@ class ComponentGenerator(nn.Module):
                 torch.stack([torch.ones_like(offsets), offsets]),
                 persistent=False,
             )
-        _add_noise_filter(self, n_points, sizes[-1])
+        add_noise_filter(self, n_points, sizes[-1])
         # Knot k sits at bin knot_bins[k] (the first knot's weights tie
         # between bins 0 and 1, its own).
         knot_bins = self.band_to_bin.argmax(dim=1).clamp_min(1)
@@ -837,7 +350,7 @@ class ComponentGenerator(nn.Module):
 
     @property
     def white_shape(self):
-        return _spectrum_shape(self.fft_length)
+        return spectrum_shape(self.fft_length)
 
     # The noise's spectrum: complex.
     white_dtype = torch.complex64
@@ -933,7 +446,7 @@ class ComponentGenerator(nn.Module):
             One log gain per knot of :func:`band_interpolation`; with
             ``noise_falls_above``, falling or flat from ``falling_knot`` on.
         """
-        log_gain = _noise_log_gain(self, hidden)
+        log_gain = filter_log_gain(self, hidden)
         if self.falling_knot is None:
             return log_gain
         cut = self.falling_knot + 1
@@ -1029,111 +542,3 @@ class ComponentGenerator(nn.Module):
             curves.unflatten(1, (len(self.block_start), -1)).baddbmm_(
                 by_start.transpose(1, 2), by_offset
             )
-
-
-class PatchLSTMCritic(nn.Module):
-    """A discriminator that reads a curve as a sequence of patches.
-
-    Each patch is embedded, stacked LSTMs run over the sequence (the prototype
-    fed one step of 1599 features, which never recurs), and the pooled
-    states give one realism score (a Wasserstein critic or a logit). The
-    curve's first differences ride along each patch so that the critic sees
-    the noise's texture, not only its level. With ``n_classes`` a label
-    embedding is added to every patch.
-
-    Parameters
-    ----------
-    patch_size : int, default=64
-        Points per sequence step.
-    hidden_sizes : tuple of int, default=(64, 64)
-        Widths of the stacked LSTMs; the prototype used (256, 256, 128).
-    dropout : float, default=0.0
-        Dropout after each LSTM (the prototype used 0.3); none for WGAN-GP.
-    n_classes : int, default=0
-        Number of classes to condition on.
-    minibatch_std : bool, default=True
-        Give the head the batch's spread of pooled states, so that a
-        generator collapsing to one curve is caught.
-    pack : int, default=1
-        Curves judged together (PacGAN, Lin et al. 2018): each step holds the
-        same patch of ``pack`` curves and one score is given per pack. A batch
-        whose length is not a multiple of ``pack`` loses its last curves.
-    spectrum_points : int or None, default=None
-        If set, the length of the curves, and the head also reads each pack's
-        log power spectra (:class:`CurveSummary`) through two dense layers:
-        the noise colour that LSTMs over patches barely see.
-    spectrum_quantiles : bool, default=False
-        With ``spectrum_points``, the spectra come with the quantiles of each
-        curve's steps (``CurveSummary(quantiles=True)``).
-    """
-
-    def __init__(
-        self,
-        patch_size=64,
-        hidden_sizes=(64, 64),
-        dropout=0.0,
-        n_classes=0,
-        minibatch_std=True,
-        pack=1,
-        spectrum_points=None,
-        spectrum_quantiles=False,
-    ):
-        super().__init__()
-        self.patch_size = patch_size
-        self.pack = pack
-        width = hidden_sizes[0]
-        self.embed = nn.Sequential(
-            nn.Linear(2 * patch_size * pack, width), nn.LeakyReLU(0.2)
-        )
-        self.labels = nn.Embedding(n_classes, 2 * patch_size) if n_classes else None
-        sizes = (width, *hidden_sizes)
-        self.layers = nn.ModuleList(
-            nn.LSTM(n_in, n_out, batch_first=True)
-            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
-        )
-        self.dropout = nn.Dropout(dropout)
-        self.minibatch_std = minibatch_std
-        self.summary = self.spectrum = None
-        n_spectrum = 0
-        if spectrum_points is not None:
-            self.summary = CurveSummary(spectrum_points, spectrum_quantiles)
-            n_spectrum = width
-            self.spectrum = nn.Sequential(
-                nn.Linear(self.summary.n_features * pack, width),
-                nn.LeakyReLU(0.2),
-                nn.Linear(width, width),
-                nn.LeakyReLU(0.2),
-            )
-        self.head = nn.Linear(2 * sizes[-1] + int(minibatch_std) + n_spectrum, 1)
-
-    def forward(self, X, labels=None, summary=None):
-        """Scores of ``X`` (one per pack); ``summary``, if given, is X's
-        :class:`CurveSummary` computed beforehand (used with ``spectrum_points``)."""
-        n_packs = len(X) // self.pack
-        X = X[: n_packs * self.pack]
-        diff = torch.diff(X, dim=1, prepend=X[:, :1])
-        steps = torch.cat(
-            [to_patches(X, self.patch_size), to_patches(diff, self.patch_size)], dim=2
-        )
-        if self.labels is not None:
-            # Before packing, so that each label stays with its own curve.
-            steps = steps + self.labels(labels[: n_packs * self.pack])[:, None, :]
-        # The pack's curves side by side in every step.
-        steps = steps.reshape(n_packs, self.pack, *steps.shape[1:]).transpose(1, 2)
-        steps = self.embed(steps.reshape(n_packs, steps.shape[1], -1))
-        for lstm in self.layers:
-            steps, _ = lstm(steps)
-            steps = self.dropout(steps)
-        pooled = torch.cat([steps.mean(dim=1), steps[:, -1]], dim=1)
-        if self.minibatch_std:
-            # How varied the batch is (Karras et al. 2018): a critic that sees
-            # it punishes a generator that collapses to one curve.
-            spread = pooled.std(dim=0, unbiased=False).mean()
-            pooled = torch.cat([pooled, spread.expand(len(pooled), 1)], dim=1)
-        if self.spectrum is not None:
-            if summary is None:
-                summary = self.summary(X)
-            summary = summary[: n_packs * self.pack].reshape(n_packs, -1)
-            spectra = self.spectrum(summary)
-            pooled = torch.cat([pooled, spectra], dim=1)
-        return self.head(pooled).squeeze(1)

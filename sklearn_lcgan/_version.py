@@ -1,0 +1,9 @@
+"""The package's version and the format of its model files and pickles."""
+
+__version__ = "0.1.0.dev0"
+
+# The layout of fitted networks that model files and pickles record; a file of
+# another format is refused rather than read wrongly.
+# 10: the noise filters keep their knot-to-bin weights in two parts.
+# 11: the package moved its networks to sklearn_lcgan.nn's modules by role.
+MODEL_FORMAT = 11
