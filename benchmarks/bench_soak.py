@@ -20,6 +20,7 @@ import threading
 import time
 
 import numpy as np
+from _results import record
 from sklearn.metrics import roc_auc_score
 
 from sklearn_lcgan import (
@@ -152,6 +153,14 @@ def main():
     chunk_mb, all_gb = args.chunk_size * p * 8 / 2**20, n * p * 8 / 2**30
     print(f"one chunk of curves is {chunk_mb:.0f} MB; all would be {all_gb:.1f} GB")
     print(f"ROC AUC on the soaked curves: {roc_auc_score(labels, scores):.3f}")
+    record([(
+        f"soak, {n:,} curves",
+        f"{n / seconds:.0f} curves/s injected and scored in chunks of "
+        f"{args.chunk_size} ({args.engine}); resident memory "
+        f"{rss.min():.0f}-{rss.max():.0f} MB, first tenth {rss[:tenth].mean():.0f} "
+        f"MB, last {rss[-tenth:].mean():.0f} MB; the curves {all_gb:.1f} GB",
+        "flat memory",
+    )])  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -143,10 +143,16 @@ def _predict(args):
     return 0
 
 
-def _fit_classifier(args):
-    X, y = load_curves(args.data)
+def _labelled(path, task):
+    """Curves and labels of a file that must have labels for ``task``."""
+    X, y = load_curves(path)
     if y is None:
-        raise ValueError(f"{args.data}: training a detector needs labels (y).")
+        raise ValueError(f"{path}: {task} a detector needs labels (y).")
+    return X, y
+
+
+def _fit_classifier(args):
+    X, y = _labelled(args.data, "training")
     pipe = make_detection_pipeline(classifier__verbose=int(args.verbose))
     _set_params(pipe, args.param)
     pipe.fit(X, y)
@@ -156,9 +162,7 @@ def _fit_classifier(args):
 
 
 def _evaluate(args):
-    X, y = load_curves(args.data)
-    if y is None:
-        raise ValueError(f"{args.data}: evaluating a detector needs labels (y).")
+    X, y = _labelled(args.data, "evaluating")
     model = load_model(args.model)
     score = planet_proba(model, X)
     threshold = np.quantile(score[y == 0], 0.99)

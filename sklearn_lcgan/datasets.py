@@ -12,6 +12,7 @@ from scipy.signal import lfilter
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
+from . import io
 from ._constants import K2_THRUSTER_PERIOD, KEPLER_LONG_CADENCE
 from ._physics import (
     batman_threads_kept,
@@ -23,7 +24,6 @@ from ._physics import (
 from ._planets import draw_planets
 from ._robust import robust_noise
 from ._validation import check_positive_range
-from .io import kepler_csv_chunks, read_kepler_csv
 
 _PLANET_COLUMNS = [
     "period", "t0", "rp", "a", "inc", "impact", "ecc", "w", "u1", "u2",
@@ -97,7 +97,7 @@ def load_kepler_csv(path, *, return_X_y=False):
     >>> X.shape, y.tolist()
     ((2, 3), [1, 0])
     """
-    X, y, feature_names = read_kepler_csv(path)
+    X, y, feature_names = io.read_kepler_csv(path)
     if return_X_y:
         return X, y
     return Bunch(data=X, target=y, feature_names=feature_names, DESCR=_DESCR)
@@ -146,14 +146,7 @@ def iter_kepler_csv(path, chunk_size=1000):
     >>> [X.shape for X, y in iter_kepler_csv(path, chunk_size=2)]
     [(2, 2), (1, 2)]
     """
-    if not os.path.isfile(path):
-        raise ValueError(f"{path}: no such file.")
-    found = False
-    for _, X, y, _ in kepler_csv_chunks(path, chunk_size):
-        found = True
-        yield X, y
-    if not found:
-        raise ValueError(f"{path}: the file has no curves.")
+    yield from io.iter_kepler_csv(path, chunk_size)
 
 
 def _log_uniform(rng, low, high, size):

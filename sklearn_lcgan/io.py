@@ -270,12 +270,34 @@ def iter_curves(path, chunk_size):
             stop = start + chunk_size
             yield X[start:stop], None if y is None else y[start:stop]
     else:
-        found = False
-        for _, X, y, _ in kepler_csv_chunks(path, chunk_size):
-            found = True
-            yield X, y
-        if not found:
-            raise ValueError(f"{path}: the file has no curves.")
+        yield from iter_kepler_csv(path, chunk_size)
+
+
+def iter_kepler_csv(path, chunk_size):
+    """``(X, y)`` of a Kaggle-layout file, ``chunk_size`` curves at a time.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A CSV in the Kaggle layout (plain, gzip or single-file zip).
+    chunk_size : int
+        Curves per chunk.
+
+    Yields
+    ------
+    X : ndarray of shape (n_chunk_curves, n_points)
+        Flux of the chunk's curves.
+    y : ndarray of shape (n_chunk_curves,)
+        1 for planet hosts, 0 otherwise.
+    """
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: no such file.")
+    found = False
+    for _, X, y, _ in kepler_csv_chunks(path, chunk_size):
+        found = True
+        yield X, y
+    if not found:
+        raise ValueError(f"{path}: the file has no curves.")
 
 
 def _as_curves(path, X):

@@ -59,25 +59,12 @@ def bls_periods(
     :class:`~astropy.timeseries.BoxLeastSquares` (Kovacs et al. 2002) on a
     log-spaced period grid, with transit durations of 1 to 8 hours.
 
-    Into 300 stars of :func:`~sklearn_lcgan.datasets.make_kepler_like`,
-    ``TransitInjector`` put transits of SNR 7-30. BLS recovered 79 % of their
-    periods with neither the rotation filter nor the notch, 85 % with the
-    filter, 84 % with the notch and 90 % with both. Without them, most misses
-    were three thruster firings (0.74 days) or the rotation period of a star
-    that turns in one or two days.
-
-    Outliers were once clipped about each curve's median, with the robust
-    deviation of the whole curve: on a star whose rotation spans many times
-    its noise, cosmic rays survived, the detrender's fit rose around each,
-    and the dips this left on either side drew BLS to periods of 20 to 33
-    days. Clipping about a running fit (``OutlierClipper(window=...)``) took
-    the recovery in 400 planet samples of a component generator from 82.8 to
-    87.0 % (long-period misses from 27 to 7), and in 400 simulated stars from
-    90.3 to 90.5 %. Then most of the samples' remaining excess misses were
-    multiples of the thruster period, from the sawtooth's harmonics; the
-    notch now also stops its second and third harmonics, which took the
-    samples of two such generators from 87.0 and 85.0 % to 89.5 and 86.5 %
-    (no miss at a thruster multiple left), and the simulated stars to 91.0 %.
+    Without the rotation filter and the notch, most false periods are three
+    thruster firings (0.74 days) or the rotation period of a star that turns
+    in one or two days. Outliers are clipped about a running fit, not the
+    curve's median: on a star whose rotation spans many times its noise,
+    cosmic rays would survive and the dips the detrender leaves around them
+    draw BLS to long periods.
 
     Parameters
     ----------
@@ -93,11 +80,9 @@ def bls_periods(
     detrend_window : float, default=0.75
         Detrending window in days.
     detrend_method : {"savgol", "median"}, default="savgol"
-        :class:`~sklearn_lcgan.preprocessing.Detrender`'s filter. With
-        ``"median"`` and a 1-day window (the earlier default), BLS recovered
-        the periods of 66 % of transits of SNR 7-30 injected into 200
-        simulated stars; with the Savitzky-Golay filter, 77 % (both without
-        the rotation filter and the notch).
+        :class:`~sklearn_lcgan.preprocessing.Detrender`'s filter; a running
+        median leaves the curvature of fast-rotating spotted stars, which the
+        quadratic Savitzky-Golay filter follows.
     rotation_filter : bool, default=True
         Prewhiten each star's strongest periodicity between 0.5 and 20 days
         (and its first harmonic, with slowly changing amplitudes) before

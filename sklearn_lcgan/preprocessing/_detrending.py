@@ -136,8 +136,7 @@ class RotationFilter(OneToOneFeatureMixin, _CurveTransformer):
     slowly over the curve (spots evolve), and of a slow drift: Legendre
     polynomials of degree ``envelope_degree`` over the window. Transits, short
     and not sinusoidal, lose little of their power to the fit. Each curve gets
-    its own least-squares fit: about 1,850 curves of 3197 points per second on
-    two cores, a third of :class:`Detrender`'s rate.
+    its own least-squares fit, so it costs more than :class:`Detrender`.
 
     Parameters
     ----------
