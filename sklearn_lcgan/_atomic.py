@@ -29,8 +29,13 @@ def atomic_write(path, write):
         Writes the whole content to the path it is given.
     """
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, partial = tempfile.mkstemp(dir=folder, prefix=".lcgan-", suffix=".partial")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        handle, partial = tempfile.mkstemp(
+            dir=folder, prefix=".lcgan-", suffix=".partial"
+        )
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write {path}: {exc.strerror}") from None
     os.close(handle)
     try:
         write(partial)

@@ -5,8 +5,17 @@ from __future__ import annotations
 import warnings
 
 
+class TrainingInterrupted(UserWarning):
+    """Training stopped on Ctrl-C; the model holds the last finished epoch.
+
+    A warning, as skorch stops, so that a notebook keeps a usable model; the
+    ``lcgan`` command turns it into an error, so that an interrupted fit never
+    overwrites a model file.
+    """
+
+
 def keep_last_epoch(restore, n_done, what="training"):
-    """Roll back to the end of epoch ``n_done`` and warn, as skorch stops.
+    """Roll back to the end of epoch ``n_done`` and warn.
 
     Parameters
     ----------
@@ -21,6 +30,6 @@ def keep_last_epoch(restore, n_done, what="training"):
     warnings.warn(
         f"{what} interrupted in epoch {n_done + 1}; the weights after epoch "
         f"{n_done} are kept.",
-        UserWarning,
+        TrainingInterrupted,
         stacklevel=4,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import sys
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,7 +19,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 from skorch import NeuralNetClassifier
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import EarlyStopping, PrintLog, ProgressBar
 from skorch.dataset import ValidSplit
 from torch.utils.data import Dataset
 
@@ -29,9 +30,19 @@ from .preprocessing import (
     Detrender,
     FluxNormalizer,
     FourierMagnitude,
+    GapFiller,
     GaussianSmoother,
     OutlierClipper,
 )
+
+
+class _PrintLog(PrintLog):
+    """skorch's epoch table, its best values coloured only on a terminal."""
+
+    def format_row(self, row, key, color):
+        if not sys.stdout.isatty():
+            row = {**row, f"{key}_best": False}
+        return super().format_row(row, key, color)
 
 
 class LightCurveClassifier(NeuralNetClassifier):
@@ -175,8 +186,14 @@ class LightCurveClassifier(NeuralNetClassifier):
             raise TypeError(
                 f"early_stopping must be True or False, got {self.early_stopping!r}."
             )
-        if not (isinstance(self.patience, Integral) and self.patience >= 1):
-            raise ValueError(f"patience must be a positive int, got {self.patience!r}.")
+        for name in ("patience", "max_epochs", "batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not (
+                isinstance(value, Integral) and value >= 1
+            ):
+                raise ValueError(f"{name} must be a positive int, got {value!r}.")
+        if isinstance(self.lr, bool) or not (isinstance(self.lr, Real) and self.lr > 0):
+            raise ValueError(f"lr must be a positive number, got {self.lr!r}.")
 
     def _validate_X(self, X, reset):
         return validate_data(self, X, reset=reset, dtype=np.float32).astype(
@@ -395,7 +412,10 @@ class LightCurveClassifier(NeuralNetClassifier):
             )
         if isinstance(self.verbose, Integral) and self.verbose > 0:
             callbacks.append(("progress_bar", ProgressBar()))
-        return callbacks
+        return [
+            (name, _PrintLog() if name == "print_log" else callback)
+            for name, callback in callbacks
+        ]
 
     # -- prediction ------------------------------------------------------------
     def __sklearn_is_fitted__(self):
@@ -470,9 +490,11 @@ class LightCurveClassifier(NeuralNetClassifier):
 def make_detection_pipeline(**params):
     """The recommended detector: clean each curve, then the patch LSTM.
 
-    ``Detrender`` (1-day running median) -> ``FluxNormalizer`` (robust
-    z-scores: the residual in units of its own scatter) -> ``OutlierClipper``
-    (upward only) -> :class:`LightCurveClassifier` (balanced class weights).
+    ``GapFiller`` (NaN cadences interpolated; curves without gaps pass
+    unchanged) -> ``Detrender`` (1-day running median) -> ``FluxNormalizer``
+    (robust z-scores: the residual in units of its own scatter) ->
+    ``OutlierClipper`` (upward only) -> :class:`LightCurveClassifier`
+    (balanced class weights).
 
     Parameters
     ----------
@@ -483,17 +505,19 @@ def make_detection_pipeline(**params):
     Returns
     -------
     pipeline : sklearn.pipeline.Pipeline
-        Steps ``detrender``, ``normalizer``, ``clipper``, ``classifier``.
+        Steps ``gaps``, ``detrender``, ``normalizer``, ``clipper``,
+        ``classifier``.
 
     Examples
     --------
     >>> from sklearn_lcgan import make_detection_pipeline
     >>> pipe = make_detection_pipeline(classifier__max_epochs=3)
     >>> [name for name, _ in pipe.steps]
-    ['detrender', 'normalizer', 'clipper', 'classifier']
+    ['gaps', 'detrender', 'normalizer', 'clipper', 'classifier']
     """
     pipeline = Pipeline(
         [
+            ("gaps", GapFiller()),
             ("detrender", Detrender(window=1.0)),
             ("normalizer", FluxNormalizer()),
             ("clipper", OutlierClipper(sigma=5.0)),

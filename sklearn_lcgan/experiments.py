@@ -8,6 +8,7 @@ classifier or pipeline with two classes can be studied.
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from sklearn.metrics import (
 )
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_array
+from tqdm.auto import tqdm
 
 from ._constants import KEPLER_LONG_CADENCE
 from .injection import TransitInjector
@@ -65,7 +67,14 @@ def planet_proba(classifier, X, planet_label=1) -> np.ndarray:
     proba : ndarray of shape (n_curves,)
         Probability of ``planet_label``.
     """
-    classes = list(classifier.classes_)
+    if not hasattr(classifier, "predict_proba"):
+        raise TypeError(
+            f"{type(classifier).__name__} has no predict_proba: the studies need a "
+            "detector (a classifier such as make_detection_pipeline()), not a "
+            "generator or a transformer."
+        )
+    classes = getattr(classifier, "classes_", None)
+    classes = [] if classes is None else list(classes)
     if planet_label not in classes:
         raise ValueError(
             f"planet_label={planet_label!r} is not one of the classifier's classes "
@@ -81,6 +90,15 @@ def _threshold(classifier, X_base, planet_label, threshold, false_positive_rate)
         raise ValueError(
             f"false_positive_rate must lie in (0, 1), got {false_positive_rate!r}."
         )
+    if len(X_base) * false_positive_rate < 10:
+        warnings.warn(
+            f"{len(X_base)} curves set the threshold of a {false_positive_rate:g} "
+            f"false-positive rate from their {len(X_base) * false_positive_rate:.1g} "
+            f"highest scores; give at least {int(np.ceil(10 / false_positive_rate))} "
+            "curves for a threshold that means something.",
+            UserWarning,
+            stacklevel=3,
+        )
     base = planet_proba(classifier, X_base, planet_label)
     return float(np.quantile(base, 1 - false_positive_rate))
 
@@ -93,6 +111,7 @@ def fooling_rate(
     planet_label=1,
     threshold=0.5,
     snr_bins=DEFAULT_SNR_BINS,
+    verbose=False,
 ):
     """How often a detector calls generated curves planets, before and after
     batman transits are injected into them.
@@ -115,6 +134,8 @@ def fooling_rate(
     snr_bins : sequence of float, default=(7, 12, 18, 24, 30)
         Edges of the SNR bins of ``by_snr``; the outer bins widen to hold
         every injected SNR.
+    verbose : bool, default=False
+        Show a progress bar over the injection and the two scorings.
 
     Returns
     -------
@@ -127,10 +148,16 @@ def fooling_rate(
     """
     X = check_array(X_generated, dtype=np.float64)
     injector = clone(TransitInjector(random_state=0) if injector is None else injector)
-    injector.fit(X)
-    X_injected, params = injector.inject(X, injector.draw_params(X), return_params=True)
-    before = planet_proba(classifier, X, planet_label)
-    after = planet_proba(classifier, X_injected, planet_label)
+    with tqdm(total=3, desc="fooling rate", disable=not verbose) as bar:
+        injector.fit(X)
+        X_injected, params = injector.inject(
+            X, injector.draw_params(X), return_params=True
+        )
+        bar.update()
+        before = planet_proba(classifier, X, planet_label)
+        bar.update()
+        after = planet_proba(classifier, X_injected, planet_label)
+        bar.update()
     called = after >= threshold
     # Widen the outer bins to hold every injected SNR.
     edges = sorted(snr_bins)
@@ -167,6 +194,7 @@ def injection_recovery(
     planet_label=1,
     threshold=0.5,
     false_positive_rate=None,
+    verbose=False,
 ):
     """Completeness of a detector over a grid of injected planets.
 
@@ -193,7 +221,10 @@ def injection_recovery(
     false_positive_rate : float or None, default=None
         If set, the threshold is instead chosen so that this fraction of the
         curves of ``X_base`` (without injections) is called planets: the
-        completeness at a fixed false-alarm rate.
+        completeness at a fixed false-alarm rate. A warning says when there
+        are too few curves for that rate to mean much.
+    verbose : bool, default=False
+        Show a progress bar over the grid's cells.
 
     Returns
     -------
@@ -217,7 +248,8 @@ def injection_recovery(
     cut = _threshold(classifier, X, planet_label, threshold, false_positive_rate)
     rows = []
     names = list(grid)
-    for values in itertools.product(*(grid[name] for name in names)):
+    cells = list(itertools.product(*(grid[name] for name in names)))
+    for values in tqdm(cells, desc="injection-recovery", disable=not verbose):
         injector.set_params(**dict(zip(names, values, strict=True))).fit(X)
         proba = planet_proba(classifier, injector.transform(X), planet_label)
         recovered = int(np.sum(proba >= cut))

@@ -12,6 +12,7 @@ import gzip
 import io
 import os
 import zipfile
+import zlib
 from contextlib import contextmanager
 
 import numpy as np
@@ -25,6 +26,25 @@ _CHUNK_ROWS = 256
 
 @contextmanager
 def _open_text(path):
+    """Open a plain, gzip or single-member zip CSV as text; a damaged file's
+    error names it and the fix."""
+    try:
+        with _open_raw_text(path) as handle:
+            yield handle
+    except (EOFError, zipfile.BadZipFile, gzip.BadGzipFile, zlib.error) as exc:
+        raise ValueError(
+            f"{path}: the compressed file is damaged or ends early ({exc}); copy "
+            "or download it again."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: not a text file (undecodable byte at position {exc.start}); "
+            "give a Kaggle-layout CSV (plain, .gz or .zip), an .npy or an .npz file."
+        ) from None
+
+
+@contextmanager
+def _open_raw_text(path):
     """Open a plain, gzip or single-member zip CSV as text, by its magic bytes."""
     with open(path, "rb") as raw:
         magic = raw.read(4)
@@ -163,7 +183,23 @@ def _parse_rows(path, lines, row, columns, label_col):
             "(planet host) or 1 (non-host) as in the Kaggle files."
         )
     flux = np.delete(values, label_col, axis=1)
+    _refuse_infinite(path, flux, first_row=row + 2)
     return flux, (labels == 2.0).astype(np.int64)
+
+
+def _refuse_infinite(path, X, first_row=None):
+    """Name the first infinite value of ``X`` and the fix."""
+    infinite = np.isinf(X)
+    if not infinite.any():
+        return
+    curve, point = (int(i[0]) for i in np.nonzero(infinite))
+    where = (
+        f"curve {curve}" if first_row is None else f"row {first_row + curve}"
+    ) + f", point {point + 1}"
+    raise ValueError(
+        f"{path}: {where} is {X[curve, point]:g}; write a missing cadence as NaN "
+        "(a gap) or drop the curve."
+    )
 
 
 def read_kepler_csv(path):
@@ -225,9 +261,10 @@ def load_curves(path):
     if not os.path.isfile(path):
         raise ValueError(f"{path}: no such file.")
     if path.endswith(".npy"):
-        return _as_curves(path, np.load(path, allow_pickle=False)), None
+        with _numpy_file(path):
+            return _as_curves(path, np.load(path, allow_pickle=False)), None
     if path.endswith(".npz"):
-        with np.load(path, allow_pickle=False) as data:
+        with _numpy_file(path), np.load(path, allow_pickle=False) as data:
             if "X" not in data:
                 raise ValueError(f"{path}: an .npz file needs an array named 'X'.")
             y = data["y"] if "y" in data else None
@@ -260,10 +297,11 @@ def iter_curves(path, chunk_size):
     if not os.path.isfile(path):
         raise ValueError(f"{path}: no such file.")
     if path.endswith(".npy"):
-        X = np.load(path, mmap_mode="r", allow_pickle=False)
-        _as_curves(path, X[:0])
+        with _numpy_file(path):
+            X = np.load(path, mmap_mode="r", allow_pickle=False)
+            _as_curves(path, X[:0])
         for start in range(0, len(X), chunk_size):
-            yield np.asarray(X[start : start + chunk_size], dtype=np.float64), None
+            yield _as_curves(path, np.asarray(X[start : start + chunk_size])), None
     elif path.endswith(".npz"):
         X, y = load_curves(path)
         for start in range(0, len(X), chunk_size):
@@ -271,6 +309,28 @@ def iter_curves(path, chunk_size):
             yield X[start:stop], None if y is None else y[start:stop]
     else:
         yield from iter_kepler_csv(path, chunk_size)
+
+
+def count_curves(path):
+    """How many curves a file holds, without reading it whole.
+
+    Parameters
+    ----------
+    path : str or path-like
+        As for :func:`load_curves`.
+
+    Returns
+    -------
+    n_curves : int
+        Rows of a CSV less its header, or the first axis of the array.
+    """
+    path = os.fspath(path)
+    if path.endswith(".npy"):
+        with _numpy_file(path):
+            return len(np.load(path, mmap_mode="r", allow_pickle=False))
+    if path.endswith(".npz"):
+        return len(load_curves(path)[0])
+    return max(count_rows(path) - 1, 0)
 
 
 def iter_kepler_csv(path, chunk_size):
@@ -306,7 +366,23 @@ def _as_curves(path, X):
             f"{path}: expected a 2-D numeric array (curves x points), got "
             f"{X.dtype} of shape {X.shape}."
         )
-    return X.astype(np.float64)
+    X = X.astype(np.float64)
+    _refuse_infinite(path, X)
+    return X
+
+
+@contextmanager
+def _numpy_file(path):
+    """Name a damaged .npy or .npz file and the fix."""
+    try:
+        yield
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        if str(exc).startswith(f"{path}:"):
+            raise
+        raise ValueError(
+            f"{path}: not a readable NumPy file ({exc}); write it again with "
+            "numpy.save or numpy.savez."
+        ) from None
 
 
 def _atomic_pair(first, second, write):
@@ -324,7 +400,7 @@ def save_curves(path, X, y=None, params=None):
     Parameters
     ----------
     path : str
-        An ``.npz`` path; the parameters go to ``<stem>_params.csv``.
+        An ``.npz`` path; the parameters go to ``<stem>.params.csv``.
     X : ndarray of shape (n_curves, n_points)
         Curves.
     y : array-like of shape (n_curves,), default=None
@@ -342,7 +418,7 @@ def save_curves(path, X, y=None, params=None):
 
     atomic_write(path, write)
     if params is not None and len(params):
-        csv = path[: -len(".npz")] + "_params.csv"
+        csv = path[: -len(".npz")] + ".params.csv"
         atomic_write(csv, lambda partial: params.to_csv(partial, index_label="curve"))
 
 

@@ -38,13 +38,6 @@ from .plotting import (
 )
 from .preprocessing import Detrender, OutlierClipper
 
-# The quick demo (a newcomer's first look, a few minutes on two cores) and the
-# thorough study behind --full.
-DEMO_SIZES = {
-    "quick": {"n_curves": 400, "epochs": 6, "gan_epochs": 20, "n_base": 60},
-    "full": {"n_curves": 1000, "epochs": 8, "gan_epochs": 60, "n_base": 100},
-}
-
 REPORT = """\
 # sklearn-lcgan demo report
 
@@ -114,11 +107,11 @@ def run_demo(
     output,
     *,
     n_curves,
-    n_points=3197,
-    planet_fraction=0.02,
+    n_points,
     n_base,
     epochs,
     gan_epochs,
+    planet_fraction=0.02,
     random_state=0,
     verbose=True,
 ):
@@ -130,16 +123,16 @@ def run_demo(
         The report folder; replaced only when the whole report is written.
     n_curves : int
         Training curves (half as many test curves).
-    n_points : int, default=3197
+    n_points : int
         Points per curve.
-    planet_fraction : float, default=0.02
-        Share of planet hosts among the training curves.
     n_base : int
         Test non-hosts that completeness injects into.
     epochs : int
         The detector's training epochs.
     gan_epochs : int
         The generator's training epochs.
+    planet_fraction : float, default=0.02
+        Share of planet hosts among the training curves.
     random_state : int, default=0
         Seed of every step.
     verbose : bool, default=True

@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from sklearn_lcgan import TransitInjector
-from sklearn_lcgan.cli import load_curves, main, parse_params
+from sklearn_lcgan.cli import main, parse_params
 from sklearn_lcgan.datasets import make_kepler_like
+from sklearn_lcgan.io import load_curves
 from sklearn_lcgan.metrics import bls_periods, transit_recovery_rate
 
 QUICK_DEMO = [
@@ -87,6 +88,21 @@ def test_demo_writes_complete_report(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
 
 
+@pytest.mark.parametrize("full", [False, True])
+def test_demo_runs_the_quick_study_unless_told_full(full, monkeypatch, tmp_path):
+    import sklearn_lcgan._commands
+    from sklearn_lcgan.cli import DEMO_SIZES
+
+    seen = {}
+    monkeypatch.setattr(
+        sklearn_lcgan._commands, "run_demo", lambda out, **kw: seen.update(kw)
+    )
+    argv = ["demo", "--output", str(tmp_path), "--epochs", "3"]
+    assert main(argv + ["--full"] * full) == 0
+    expected = {**DEMO_SIZES["full" if full else "quick"], "epochs": 3}
+    assert {name: seen[name] for name in expected} == expected
+
+
 def test_subcommands_on_a_kaggle_file(kaggle_csv, tmp_path, capsys):
     gan, clf = tmp_path / "gan.lcgan", tmp_path / "clf.lcgan"
     assert (
@@ -120,7 +136,7 @@ def test_subcommands_on_a_kaggle_file(kaggle_csv, tmp_path, capsys):
     )
     X, y = load_curves(sampled)
     assert X.shape == (12, 400) and (y == 1).all()
-    assert (tmp_path / "planets_params.csv").exists()
+    assert (tmp_path / "planets.params.csv").exists()
 
     injected = tmp_path / "injected.npz"
     assert (
@@ -214,7 +230,7 @@ def test_subcommands_on_a_kaggle_file(kaggle_csv, tmp_path, capsys):
         ),
         (
             ["inject", "{kaggle}", "--output", "x.npz", "--param", "colour=red"],
-            "Invalid parameter 'colour'",
+            "'colour' is not a parameter of TransitInjector; valid names: a, cadence",
         ),
         (
             ["inject", "{kaggle}", "--output", "x.txt"],

@@ -28,6 +28,7 @@ LAYERS = [
     ["metrics", "experiments", "plotting", "persistence"],
     ["distributed"],
     ["report"],
+    ["_commands"],
     ["cli"],
     ["__init__"],
 ]

@@ -1,0 +1,317 @@
+"""The ``lcgan`` subcommands: each checks where it will write, reads its
+inputs, runs the library and writes its outputs all or nothing.
+
+:mod:`sklearn_lcgan.cli` parses the command line and imports this module only
+then, so that Ctrl-C during the heavy imports is handled like any other.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score
+from tqdm.auto import tqdm
+
+from ._atomic import atomic_folder
+from ._interrupt import TrainingInterrupted
+from .classifier import make_detection_pipeline
+from .experiments import fooling_rate, injection_recovery, planet_proba, recovery_grid
+from .generator import TransitCurveGenerator
+from .injection import TransitInjector
+from .io import (
+    count_curves,
+    iter_curves,
+    load_curves,
+    save_curves,
+    write_kepler_csv,
+    write_scores,
+)
+from .persistence import load_model, save_model
+from .plotting import plot_completeness
+from .preprocessing import GapFiller
+from .report import rates_by_snr, run_demo
+
+
+# -- shared steps ----------------------------------------------------------------
+def check_writable(path, *, folder=False):
+    """Refuse an output path that cannot be written, before any work.
+
+    Parameters
+    ----------
+    path : str
+        A file (or, with ``folder``, a folder) the command will write.
+    folder : bool, default=False
+        ``path`` is a folder that will be replaced whole.
+    """
+    target = os.path.abspath(path)
+    if os.path.isdir(target) and not folder:
+        raise ValueError(f"{path}: is a folder; give a file name.")
+    if os.path.exists(target) and folder and not os.path.isdir(target):
+        raise ValueError(f"{path}: is a file; give a folder name for the report.")
+    parent = os.path.dirname(target)
+    existing = parent
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise ValueError(
+            f"{path}: cannot be written, {existing} is a file, not a folder."
+        )
+    try:
+        os.makedirs(parent, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=parent, prefix=".lcgan-probe-")
+    except OSError as exc:
+        raise ValueError(
+            f"{path}: cannot be written ({exc.strerror}); choose another folder."
+        ) from None
+    os.close(handle)
+    os.remove(probe)
+
+
+def progress(args):
+    """Whether to show progress bars: asked for, and on a terminal."""
+    return bool(args.verbose) and sys.stderr.isatty()
+
+
+@contextmanager
+def interrupt_is_error():
+    """Turn a fit that Ctrl-C stopped into an error, so nothing is saved."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TrainingInterrupted)
+        yield
+
+
+def set_params(estimator, params):
+    """``estimator.set_params(**params)``; an unknown name lists the valid ones."""
+    try:
+        return estimator.set_params(**params)
+    except (ValueError, TypeError) as exc:
+        valid = sorted(
+            name
+            for name in estimator.get_params(deep=True)
+            if not name.rpartition("__")[2].startswith("_")
+        )
+        unknown = sorted(set(params) - set(valid))
+        if unknown and "nvalid parameter" in str(exc):
+            routed = [name for name in valid if name.endswith("module")]
+            hint = f" (and {routed[0]}__NAME for the network's own)" if routed else ""
+            raise ValueError(
+                f"--param: {unknown[0]!r} is not a parameter of "
+                f"{type(estimator).__name__}; valid names: {', '.join(valid)}{hint}."
+            ) from None
+        raise ValueError(f"--param: {exc}") from None
+
+
+def load_detector(path, command):
+    """A detector from a model file; another kind of model is named."""
+    model = load_model(path)
+    if not hasattr(model, "predict_proba"):
+        raise ValueError(
+            f"{path}: this file holds a {type(model).__name__}; {command} needs a "
+            "detector (train one with lcgan fit-classifier)."
+        )
+    return model
+
+
+def load_labelled(path, task):
+    """Curves and labels of a file that must have labels of both classes."""
+    X, y = load_curves(path)
+    if y is None:
+        raise ValueError(f"{path}: {task} a detector needs labels (y).")
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError(
+            f"{path}: {task} a detector needs curves of both classes, but every "
+            f"curve is labelled {classes[0]!r}; add planet hosts and non-hosts."
+        )
+    return X, y
+
+
+def print_json(payload):
+    print(json.dumps(payload, indent=2, default=float, allow_nan=False))
+
+
+# -- subcommands ---------------------------------------------------------------------
+def demo(args, sizes):
+    check_writable(args.output, folder=True)
+    run_demo(
+        args.output,
+        n_base=args.n_base,
+        planet_fraction=args.planet_fraction,
+        random_state=args.random_state,
+        verbose=progress(args),
+        **sizes,
+    )
+    print(f"report written to {os.path.join(args.output, 'report.md')}")
+    return 0
+
+
+def fit_generator(args):
+    check_writable(args.model)
+    X, y = load_curves(args.data)
+    if y is not None and not args.conditional:
+        X = X[y == 0]  # learn the stars' noise; transits come from batman
+    gan = TransitCurveGenerator(
+        transit_injector=TransitInjector(),
+        verbose=int(progress(args)),
+        random_state=args.random_state,
+    )
+    set_params(gan, args.param)
+    with interrupt_is_error():
+        gan.fit(GapFiller().fit_transform(X), y if args.conditional else None)
+    save_model(gan, args.model)
+    print(f"generator trained on {len(X)} curves, saved to {args.model}")
+    return 0
+
+
+def sample(args):
+    check_writable(args.output)
+    gan = load_model(args.model)
+    if not isinstance(gan, TransitCurveGenerator):
+        raise ValueError(
+            f"{args.model}: this file holds a {type(gan).__name__}; sample needs a "
+            "TransitCurveGenerator (train one with lcgan fit-generator)."
+        )
+    y = 1 if args.planets else None
+    out = gan.sample(args.n, y=y, random_state=args.random_state, return_params=True)
+    X, labels, params = out if len(out) == 3 else (out[0], None, out[1])
+    save_curves(args.output, X, labels, params)
+    print(f"{args.n} curves written to {args.output}")
+    return 0
+
+
+def inject(args):
+    injector = set_params(TransitInjector(random_state=args.random_state), args.param)
+    if args.output.endswith(".npz"):
+        check_writable(args.output)
+        X, _ = load_curves(args.data)
+        injector.fit(X)
+        X_out, params = injector.inject(X, injector.draw_params(X), return_params=True)
+        save_curves(args.output, X_out, np.ones(len(X), dtype=int), params)
+        print(f"{len(X)} curves with transits written to {args.output}")
+        return 0
+    if not args.output.endswith(".csv"):
+        raise ValueError(
+            f"--output {args.output}: use an .npz file, or a .csv file (Kaggle "
+            "layout, written chunk by chunk with --chunk-size)."
+        )
+    check_writable(args.output)
+    params_path = args.output[: -len(".csv")] + ".params.csv"
+    bar = tqdm(total=count_curves(args.data), unit="curves", disable=not progress(args))
+
+    def chunks():
+        for X, _ in iter_curves(args.data, args.chunk_size):
+            # Each curve's planet depends only on the curve and the seed, so
+            # chunking does not change the result.
+            injector.fit(X)
+            X_out, params = injector.inject(
+                X, injector.draw_params(X), return_params=True
+            )
+            bar.update(len(X))
+            yield X_out, np.ones(len(X), dtype=int), params
+
+    with bar:
+        n_curves = write_kepler_csv(args.output, chunks(), params_path=params_path)
+    print(f"{n_curves} curves with transits written to {args.output}")
+    print(f"their planets' parameters written to {params_path}")
+    return 0
+
+
+def predict(args):
+    check_writable(args.output)
+    model = load_detector(args.model, "predict")
+    bar = tqdm(total=count_curves(args.data), unit="curves", disable=not progress(args))
+
+    def chunks():
+        for X, _ in iter_curves(args.data, args.chunk_size):
+            proba = planet_proba(model, X)
+            bar.update(len(X))
+            yield proba
+
+    with bar:
+        n_curves = write_scores(args.output, chunks())
+    print(f"planet probabilities of {n_curves} curves written to {args.output}")
+    return 0
+
+
+def fit_classifier(args):
+    check_writable(args.model)
+    X, y = load_labelled(args.data, "training")
+    pipe = make_detection_pipeline(
+        classifier__verbose=int(progress(args)),
+        classifier__random_state=args.random_state,
+    )
+    set_params(pipe, args.param)
+    with interrupt_is_error():
+        pipe.fit(X, y)
+    save_model(pipe, args.model)
+    print(f"detector trained on {len(X)} curves, saved to {args.model}")
+    return 0
+
+
+def evaluate(args):
+    X, y = load_labelled(args.data, "evaluating")
+    model = load_detector(args.model, "evaluate")
+    step = 1000
+    score = np.concatenate(
+        [
+            planet_proba(model, X[start : start + step])
+            for start in tqdm(
+                range(0, len(X), step), unit="chunks", disable=not progress(args)
+            )
+        ]
+    )
+    threshold = np.quantile(score[y == 0], 0.99)
+    print_json(
+        {
+            "n_curves": len(y),
+            "roc_auc": roc_auc_score(y, score),
+            "pr_auc": average_precision_score(y, score),
+            "recall_at_1pct_fpr": float(np.mean(score[y == 1] > threshold)),
+        }
+    )
+    return 0
+
+
+def fool(args):
+    model = load_detector(args.model, "fool")
+    X, _ = load_curves(args.generated)
+    injector = set_params(TransitInjector(random_state=args.random_state), args.param)
+    result = fooling_rate(model, X, injector=injector, verbose=progress(args))
+    print_json(
+        {
+            "rate_before": result.rate_before,
+            "rate_after": result.rate_after,
+            "by_snr": rates_by_snr(result),
+        }
+    )
+    return 0
+
+
+def recovery(args):
+    check_writable(args.output, folder=True)
+    model = load_detector(args.model, "recovery")
+    X, y = load_curves(args.data)
+    if y is not None:
+        X = X[y == 0]
+    injector = set_params(TransitInjector(random_state=args.random_state), args.param)
+    table = injection_recovery(
+        model,
+        X,
+        injector,
+        recovery_grid(X.shape[1]),
+        false_positive_rate=args.fpr,
+        verbose=progress(args),
+    )
+    with atomic_folder(args.output) as folder:
+        table.to_csv(os.path.join(folder, "completeness.csv"), index=False)
+        plot_completeness(table).savefig(
+            os.path.join(folder, "completeness.png"), dpi=110
+        )
+    print(f"completeness map written to {args.output}")
+    return 0
