@@ -131,8 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--n-base",
         type=_positive_int,
-        default=100,
-        help="non-hosts injected into for completeness (default: 100)",
+        default=200,
+        help="non-hosts injected into for completeness (default: 200)",
     )
     demo.add_argument("--epochs", type=_positive_int, help="detector epochs")
     demo.add_argument(

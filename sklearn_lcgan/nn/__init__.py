@@ -8,9 +8,11 @@ from .critics import PatchLSTMCritic
 from .detectors import PatchLSTMDetector, PrototypeLSTM
 from .generators import ComponentGenerator, FCGenerator
 from .layers import to_patches
+from .periodogram import BoxPeriodogram, period_grid
 from .spectral import CurveSummary, LogPowerBands, band_interpolation, rbf_mmd
 
 __all__ = [
+    "BoxPeriodogram",
     "ComponentGenerator",
     "CurveSummary",
     "FCGenerator",
@@ -19,6 +21,7 @@ __all__ = [
     "PatchLSTMDetector",
     "PrototypeLSTM",
     "band_interpolation",
+    "period_grid",
     "rbf_mmd",
     "to_patches",
 ]
