@@ -26,6 +26,7 @@ from torch.utils.data import Dataset
 from ._interrupt import keep_last_epoch
 from ._random import int_seed
 from .nn import PatchLSTMDetector, PrototypeLSTM
+from .nn.folding import FoldedViewDetector
 from .preprocessing import (
     Detrender,
     FluxNormalizer,
@@ -524,6 +525,38 @@ def make_detection_pipeline(**params):
             ("classifier", LightCurveClassifier(class_weight="balanced")),
         ]
     )
+    return pipeline.set_params(**params)
+
+
+def make_folding_pipeline(**params):
+    """A detector that folds: the recommended cleaning, then folded views.
+
+    The steps of :func:`make_detection_pipeline`, with
+    :class:`~sklearn_lcgan.nn.folding.FoldedViewDetector` as the network: a
+    box periodogram finds each curve's best period, duration and epoch, and
+    LSTMs read the curve folded there (global, local, odd, even and
+    secondary views) with the peak's summary.
+
+    Parameters
+    ----------
+    **params
+        Set on the pipeline with ``set_params``, e.g.
+        ``classifier__module__hidden_size=16``.
+
+    Returns
+    -------
+    pipeline : sklearn.pipeline.Pipeline
+        Steps ``gaps``, ``detrender``, ``normalizer``, ``clipper``,
+        ``classifier``.
+
+    Examples
+    --------
+    >>> from sklearn_lcgan.classifier import make_folding_pipeline
+    >>> pipe = make_folding_pipeline(classifier__max_epochs=3)
+    >>> pipe[-1].module.__name__
+    'FoldedViewDetector'
+    """
+    pipeline = make_detection_pipeline(classifier__module=FoldedViewDetector)
     return pipeline.set_params(**params)
 
 

@@ -178,7 +178,7 @@ class BoxPeriodogram(nn.Module):
         ends = torch.from_numpy(n_bins + self.oversample)[:, None]
         return fold.to_sparse_csr(), ends, width
 
-    def forward(self, X):
+    def forward(self, X, return_epochs=False):
         """Signal-to-noise of the best box at each period and duration.
 
         Parameters
@@ -186,12 +186,17 @@ class BoxPeriodogram(nn.Module):
         X : torch.Tensor of shape (batch, n_points)
             Curves of unit noise around 0 (robust-normalised and detrended);
             NaN marks a gap.
+        return_epochs : bool, default=False
+            Also return where the best boxes are.
 
         Returns
         -------
         snr : torch.Tensor of shape (batch, n_periods, n_durations)
             The best box's depth signal-to-noise; 0 where no box has points
             both in and out of transit.
+        epochs : torch.Tensor of shape (batch, n_periods, n_durations)
+            Only with ``return_epochs``: the best box's mid-time in days from
+            the first cadence, within the first orbit.
         """
         if X.ndim != 2 or X.shape[1] != self.n_points:
             raise ValueError(
@@ -204,7 +209,10 @@ class BoxPeriodogram(nn.Module):
         values = values.float().T.contiguous()
         weights = valid.float().T.contiguous() if gaps else None
         out = [self._search(values, weights, *chunk) for chunk in self._chunks]
-        return torch.cat(out, dim=1)
+        snr = torch.cat([chunk for chunk, _ in out], dim=1)
+        if not return_epochs:
+            return snr
+        return snr, torch.cat([epochs for _, epochs in out], dim=1)
 
     def _search(self, values, weights, fold, ends, width):
         """The best box of each period of one chunk, ``(batch, n_periods,
@@ -225,7 +233,9 @@ class BoxPeriodogram(nn.Module):
         cum_sums = nn.functional.pad(sums.cumsum(1), (0, 0, 1, 0))
         cum_counts = nn.functional.pad(counts.cumsum(1), (0, 0, 1, 0))
         ends = ends.to(values.device)
-        best = []
+        # A slot past a period's own bins is a copy of bin (slot - n_bins + 1).
+        n_bins = (ends - self.oversample).to(values.dtype)[..., None]
+        best, epochs = [], []
         for k in self.box_bins.tolist():
             s_in = cum_sums[:, k:] - cum_sums[:, :-k]
             n_in = cum_counts[:, k:] - cum_counts[:, :-k]
@@ -239,5 +249,12 @@ class BoxPeriodogram(nn.Module):
             level = (1 / (spread * n_out.clamp_min(1))).masked_fill_(~usable, 0)
             spread = spread.masked_fill_(~usable, 0)
             snr = torch.addcmul(total * level, s_in, spread, value=-1)
-            best.append(snr.amax(1))
-        return torch.stack(best, dim=-1).transpose(0, 1).clamp_min(0)
+            value, start = snr.max(1)
+            middle = start.to(values.dtype) + k / 2
+            middle = torch.where(
+                middle < n_bins[:, 0] - 1, middle, middle - n_bins[:, 0] + 1
+            )
+            best.append(value)
+            epochs.append(middle * self.bin_width)
+        snr = torch.stack(best, dim=-1).transpose(0, 1).clamp_min(0)
+        return snr, torch.stack(epochs, dim=-1).transpose(0, 1)
