@@ -64,7 +64,8 @@ def one_line_error(capsys, command):
 
 
 # 1. Ctrl-C never costs the old model.
-def test_sigint_during_a_fit_leaves_the_old_model_byte_identical(data, tmp_path):
+@pytest.mark.parametrize("delay", [1.0, 8.0], ids=["in the imports", "in training"])
+def test_sigint_during_a_fit_leaves_the_old_model_byte_identical(data, tmp_path, delay):
     folder, _, _, csv = data
     model = tmp_path / "old.lcgan"
     model.write_bytes(b"the previous model")
@@ -74,7 +75,7 @@ def test_sigint_during_a_fit_leaves_the_old_model_byte_identical(data, tmp_path)
         "--param", "classifier__module__hidden_size=8",
     ]  # fmt: skip
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    time.sleep(8)  # in the imports or in training: both must keep the model
+    time.sleep(delay)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 2

@@ -87,3 +87,18 @@ def test_the_detector_trains_in_a_classifier_and_ranks_planets_first(planets):
     ).fit(X, y)
     proba = clf.predict_proba(X)[:, 1]
     assert proba[:12].min() > proba[12:].max()
+
+
+def test_a_folding_pipeline_saves_and_loads(tmp_path):
+    from sklearn_lcgan import load_model, make_kepler_like, save_model
+    from sklearn_lcgan.classifier import make_folding_pipeline
+
+    X, y = make_kepler_like(30, n_points=600, random_state=0)
+    pipe = make_folding_pipeline(
+        classifier__max_epochs=1,
+        classifier__module__hidden_size=8,
+        classifier__random_state=0,
+    ).fit(X, y)
+    save_model(pipe, tmp_path / "folding.lcgan")
+    loaded = load_model(tmp_path / "folding.lcgan")
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
