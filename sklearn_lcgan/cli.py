@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import signal
 import sys
 
 from ._version import __version__
@@ -279,5 +280,18 @@ def main(argv=None) -> int:
         return 2
 
 
+def run():
+    """The ``lcgan`` console script: :func:`main`, then exit with its code.
+
+    Once the command has ended, SIGINT is ignored: a Ctrl-C that lands during
+    the heavy imports is handled by :func:`main`, but a handler that a native
+    library installed can deliver it again at exit, which would turn exit
+    code 2 into a death by signal.
+    """
+    code = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

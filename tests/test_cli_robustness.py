@@ -64,7 +64,9 @@ def one_line_error(capsys, command):
 
 
 # 1. Ctrl-C never costs the old model.
-@pytest.mark.parametrize("delay", [1.0, 8.0], ids=["in the imports", "in training"])
+@pytest.mark.parametrize(
+    "delay", [1.0, 3.0, 8.0], ids=["in the imports", "after torch", "in training"]
+)
 def test_sigint_during_a_fit_leaves_the_old_model_byte_identical(data, tmp_path, delay):
     folder, _, _, csv = data
     model = tmp_path / "old.lcgan"
