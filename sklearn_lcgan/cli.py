@@ -283,10 +283,9 @@ def main(argv=None) -> int:
 def run():
     """The ``lcgan`` console script: :func:`main`, then exit with its code.
 
-    Once the command has ended, SIGINT is ignored: a Ctrl-C that lands during
-    the heavy imports is handled by :func:`main`, but a handler that a native
-    library installed can deliver it again at exit, which would turn exit
-    code 2 into a death by signal.
+    Once the command has ended, SIGINT is ignored, so that a second Ctrl-C
+    during the interpreter's shutdown cannot turn the exit code into a death
+    by signal.
     """
     code = main()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
