@@ -9,6 +9,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder, MinMaxScaler, Normalizer
 from sklearn.utils.class_weight import compute_class_weight
@@ -25,6 +26,7 @@ from torch.utils.data import Dataset
 
 from ._interrupt import keep_last_epoch
 from ._random import int_seed
+from .injection import TransitInjector
 from .nn import PatchLSTMDetector, PrototypeLSTM
 from .nn.folding import FoldedViewDetector
 from .preprocessing import (
@@ -44,6 +46,43 @@ class _PrintLog(PrintLog):
         if not sys.stdout.isatty():
             row = {**row, f"{key}_best": False}
         return super().format_row(row, key, color)
+
+
+class _FreshTransits(Dataset):
+    """The training curves, with new transits in some non-hosts every epoch.
+
+    :meth:`refresh` draws, from the seed and the epoch alone, which non-hosts
+    get a transit (enough to balance the classes) and their planets; those
+    curves count as hosts for that epoch only.
+    """
+
+    def __init__(self, dataset, injector, seed):
+        X, y = zip(*(dataset[i] for i in range(len(dataset))), strict=True)
+        self.X, self.y = np.stack(X), np.asarray(y)
+        self.injector, self.seed = injector, seed
+        self.X_epoch, self.y_epoch = self.X, self.y
+
+    def refresh(self, epoch):
+        rng = np.random.default_rng([self.seed, epoch])
+        negatives = np.flatnonzero(self.y == 0)
+        chosen = rng.choice(negatives, n_to_inject(self.y), replace=False)
+        self.X_epoch, self.y_epoch = self.X.copy(), self.y.copy()
+        if chosen.size:
+            seeds = rng.integers(0, 2**63 - 1, chosen.size)
+            params = self.injector.draw_params(self.X[chosen], seeds=seeds)
+            self.X_epoch[chosen] = self.injector.inject(self.X[chosen], params)
+            self.y_epoch[chosen] = 1
+
+    def __len__(self):
+        return len(self.y)
+
+    def __getitem__(self, i):
+        return self.X_epoch[i], self.y_epoch[i]
+
+
+def n_to_inject(y):
+    """Non-hosts (encoded 0) that get a transit so that the classes balance."""
+    return max(0, int(np.sum(y == 0) - np.sum(y == 1)) // 2)
 
 
 class LightCurveClassifier(NeuralNetClassifier):
@@ -75,6 +114,15 @@ class LightCurveClassifier(NeuralNetClassifier):
         Curves per gradient step.
     class_weight : "balanced", dict or None, default=None
         Loss weights by class, as in scikit-learn (``{label: weight}``).
+    injector : TransitInjector or None, default=None
+        Fresh transits every epoch: each training epoch this injector puts
+        new batman transits into randomly chosen training non-hosts, enough
+        to balance the classes, and they count as hosts for that epoch, so a
+        few real hosts never limit training. The planet label is
+        ``classes_[1]`` (1 of 0/1, 2 of the Kaggle 1/2). It injects into the
+        curves the classifier receives (after a pipeline's cleaning), so in
+        ``mode="snr"`` the SNR is against their own noise. Validation curves
+        are left as they are.
     train_split : "stratified", None or callable, default="stratified"
         ``"stratified"`` holds out a stratified, seeded ``validation_fraction``
         of the training curves to report ``valid_loss``; None trains on all
@@ -135,6 +183,7 @@ class LightCurveClassifier(NeuralNetClassifier):
         max_epochs=10,
         batch_size=64,
         class_weight=None,
+        injector=None,
         train_split="stratified",
         validation_fraction=0.1,
         early_stopping=False,
@@ -157,6 +206,7 @@ class LightCurveClassifier(NeuralNetClassifier):
             **kwargs,
         )
         self.class_weight = class_weight
+        self.injector = injector
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.patience = patience
@@ -164,6 +214,11 @@ class LightCurveClassifier(NeuralNetClassifier):
 
     # -- validation ------------------------------------------------------------
     def _check_hyperparameters(self):
+        if not (self.injector is None or isinstance(self.injector, TransitInjector)):
+            raise TypeError(
+                "injector must be a TransitInjector or None, got "
+                f"{type(self.injector).__name__}."
+            )
         if not (self.train_split in ("stratified", None) or callable(self.train_split)):
             raise ValueError(
                 "train_split must be 'stratified', None or a skorch split callable, "
@@ -223,6 +278,7 @@ class LightCurveClassifier(NeuralNetClassifier):
         keep = self.warm_start and self._fitted()
         X, y = self._validate_Xy(X, y, reset=not keep)
         self.seed_ = int_seed(self.random_state)
+        self._fit_injector(X)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed_)
             if not keep:
@@ -256,6 +312,7 @@ class LightCurveClassifier(NeuralNetClassifier):
         X, y = self._validate_Xy(X, y, reset=first)
         if first:
             self.seed_ = int_seed(self.random_state)
+        self._fit_injector(X)
         with torch.random.fork_rng(devices=[]):
             # A new stream each call, repeatable from the seed.
             torch.manual_seed(self.seed_ + (0 if first else len(self.history_)))
@@ -265,8 +322,17 @@ class LightCurveClassifier(NeuralNetClassifier):
         self._check_finite_loss(X)
         return self
 
+    def _fit_injector(self, X):
+        if self.injector is None:
+            self.__dict__.pop("injector_", None)
+            return
+        self.injector_ = clone(self.injector).fit(X)
+
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
-        """Remember the weights the epoch starts from (see ``fit_loop``)."""
+        """Inject the epoch's fresh transits; remember the weights the epoch
+        starts from (see ``fit_loop``)."""
+        if isinstance(dataset_train, _FreshTransits):
+            dataset_train.refresh(len(self.history_))
         self._epoch_start_ = (
             len(self.history_),
             copy.deepcopy(self.module_.state_dict()),
@@ -346,9 +412,45 @@ class LightCurveClassifier(NeuralNetClassifier):
         if self.class_weight is None:
             return None
         classes = self.label_encoder_.classes_
+        if self.injector is not None:
+            # What an epoch trains on: injected non-hosts count as hosts.
+            hosts = y == classes[1]
+            y = np.where(hosts, classes[1], classes[0])
+            y[np.flatnonzero(~hosts)[: n_to_inject(hosts.astype(int))]] = classes[1]
         return compute_class_weight(self.class_weight, classes=classes, y=y).astype(
             np.float32
         )
+
+    def set_params(self, **params):
+        """Set parameters; ``injector__name`` reaches the injector, as in sklearn.
+
+        skorch treats every ``a__b`` key as its own routed parameter; the
+        injector's are set on the injector instead.
+
+        Parameters
+        ----------
+        **params
+            Parameter names and values.
+
+        Returns
+        -------
+        self : LightCurveClassifier
+            The classifier.
+        """
+        nested = {
+            key.split("__", 1)[1]: params.pop(key)
+            for key in list(params)
+            if key.startswith("injector__")
+        }
+        super().set_params(**params)
+        if nested:
+            if self.injector is None:
+                raise ValueError(
+                    f"injector is None, so {sorted(nested)} cannot be set on it; "
+                    "set injector=TransitInjector(...) first."
+                )
+            self.injector.set_params(**nested)
+        return self
 
     def get_params_for(self, prefix):
         """skorch's routed parameters, plus what the data decides.
@@ -389,16 +491,20 @@ class LightCurveClassifier(NeuralNetClassifier):
 
         Returns
         -------
-        dataset_train, dataset_valid : skorch datasets
-            ``dataset_valid`` is None without a split.
+        dataset_train, dataset_valid : datasets
+            ``dataset_valid`` is None without a split; with an ``injector``,
+            ``dataset_train`` gets fresh transits every epoch.
         """
         if self.train_split != "stratified":
-            return super().get_split_datasets(X, y, **fit_params)
-        dataset = self.get_dataset(X, y)
-        split = ValidSplit(
-            self.validation_fraction, stratified=True, random_state=self.seed_
-        )
-        return split(dataset, y, **fit_params)
+            train, valid = super().get_split_datasets(X, y, **fit_params)
+        else:
+            split = ValidSplit(
+                self.validation_fraction, stratified=True, random_state=self.seed_
+            )
+            train, valid = split(self.get_dataset(X, y), y, **fit_params)
+        if getattr(self, "injector_", None) is not None:
+            train = _FreshTransits(train, self.injector_, self.seed_)
+        return train, valid
 
     @property
     def _default_callbacks(self):
