@@ -13,7 +13,7 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
 from . import io
-from ._constants import K2_THRUSTER_PERIOD, KEPLER_LONG_CADENCE
+from ._constants import KEPLER_LONG_CADENCE
 from ._physics import (
     batman_threads_kept,
     count_transits,
@@ -23,6 +23,14 @@ from ._physics import (
 )
 from ._planets import draw_planets
 from ._robust import robust_noise
+from ._stars import (
+    eclipsing_binaries,
+    flares,
+    heavy_tailed_noise,
+    log_uniform,
+    momentum_dumps,
+    roll_systematics,
+)
 from ._validation import check_positive_range
 
 _PLANET_COLUMNS = [
@@ -149,31 +157,11 @@ def iter_kepler_csv(path, chunk_size=1000):
     yield from io.iter_kepler_csv(path, chunk_size)
 
 
-def _log_uniform(rng, low, high, size):
-    return np.exp(rng.uniform(np.log(low), np.log(high), size))
-
-
-def _roll_systematics(rng, time, n_stars):
-    """K2's pointing drift: a sawtooth reset by thruster firings every ~6 h."""
-    out = np.empty((n_stars, time.size))
-    span = time[-1] - time[0] + 1e-9
-    for i in range(n_stars):
-        interval = K2_THRUSTER_PERIOD * (
-            1.0 + 0.03 * rng.standard_normal(int(span / 0.2) + 3)
-        )
-        firings = time[0] - rng.uniform(0, K2_THRUSTER_PERIOD) + np.cumsum(interval)
-        segment = np.searchsorted(firings, time)
-        start = np.concatenate(([firings[0] - interval[0]], firings))[segment]
-        phase = (time - start) / interval[np.minimum(segment, interval.size - 1)]
-        curvature = rng.uniform(-0.5, 0.5)
-        out[i] = phase - 0.5 + curvature * (phase**2 - 1.0 / 3.0)
-    return out
-
-
 @validate_params(
     {
         "n_samples": [Interval(Integral, 1, None, closed="left")],
         "planet_fraction": [Interval(Real, 0, 1, closed="both")],
+        "binary_fraction": [Interval(Real, 0, 1, closed="both")],
         "n_points": [Interval(Integral, 100, None, closed="left")],
         "cadence": [Interval(Real, 0, None, closed="neither")],
         "snr": [Real, tuple, list],
@@ -186,6 +174,7 @@ def make_kepler_like(
     n_samples=1000,
     *,
     planet_fraction=0.5,
+    binary_fraction=0.1,
     n_points=3197,
     cadence=KEPLER_LONG_CADENCE,
     snr=(7.0, 30.0),
@@ -204,8 +193,15 @@ def make_kepler_like(
       evolving amplitude, from 10 ppm to 1 %;
     - slow drifts (low-order polynomials), so most stars wander by far more than
       their point-to-point scatter;
-    - K2's roll systematics: a sawtooth reset every ~6 hours by thruster firings;
-    - occasional single-cadence cosmic-ray spikes.
+    - K2's roll systematics: a sawtooth reset every ~6 hours by thruster
+      firings, its interval, shape and amplitude varying between stars;
+    - momentum dumps every 1.5-4 days: steps in the flux, some with a glitch;
+    - flares on a third of the stars, rising and decaying (Davenport 2014);
+    - white noise with heavy tails for some stars (Student-t);
+    - occasional single-cadence cosmic-ray spikes;
+    - eclipsing binaries among ``binary_fraction`` of the non-hosts: primary
+      and secondary eclipses of unequal depth, grazing or not, diluted to
+      SNR 7-200, labelled 0 as in the Kepler catalogues.
 
     Planet hosts get a batman transit (quadratic limb darkening, supersampled
     over the exposure): period log-uniform with at least two transits in the
@@ -222,6 +218,8 @@ def make_kepler_like(
         Number of curves.
     planet_fraction : float, default=0.5
         Fraction of curves that host a transiting planet (label 1).
+    binary_fraction : float, default=0.1
+        Fraction of the non-hosts that are eclipsing binaries (label 0).
     n_points : int, default=3197
         Points per curve (3197 as in the Kaggle files, about 65 days).
     cadence : float, default=0.0204335
@@ -245,8 +243,9 @@ def make_kepler_like(
         for every curve, planet columns (``period``, ``t0``, ``rp``, ``a``,
         ``inc``, ``impact``, ``ecc``, ``w``, ``u1``, ``u2``,
         ``stellar_density``, ``depth``, ``duration``, ``snr``, ``n_transits``)
-        NaN for non-hosts. Times are in days from the first cadence; ``depth``
-        is relative to the star's flux.
+        NaN for non-hosts, and ``binary_period``, ``binary_t0``, ``binary_snr``
+        for the eclipsing binaries (NaN for the rest). Times are in days from the
+        first cadence; ``depth`` is relative to the star's flux.
 
     See Also
     --------
@@ -284,13 +283,13 @@ def make_kepler_like(
     # Star brightness and white noise (photon noise of one exposure + floor).
     flux = 10.0 ** rng.uniform(3.3, 6.3, n_samples)
     exposure_s = cadence * 86400.0
-    floor = _log_uniform(rng, 3e-5, 3e-4, n_samples)
+    floor = log_uniform(rng, 3e-5, 3e-4, n_samples)
     white_noise = np.sqrt(flux / exposure_s + (floor * flux) ** 2)
 
     # Granulation: AR(1), the discrete Ornstein-Uhlenbeck process.
     tau = rng.uniform(0.05, 0.5, n_samples)
     phi = np.exp(-cadence / tau)
-    gran_amp = _log_uniform(rng, 5e-6, 2e-4, n_samples)
+    gran_amp = log_uniform(rng, 5e-6, 2e-4, n_samples)
     gran = np.empty((n_samples, n_points))
     for i in range(n_samples):
         innovations = rng.standard_normal(n_points) * np.sqrt(1 - phi[i] ** 2)
@@ -298,11 +297,11 @@ def make_kepler_like(
     gran *= gran_amp[:, None]
 
     # Rotation: two spot harmonics whose amplitude evolves.
-    rot_period = _log_uniform(rng, 0.8, 40.0, n_samples)
-    rot_amp = _log_uniform(rng, 1e-5, 1e-2, n_samples)
+    rot_period = log_uniform(rng, 0.8, 40.0, n_samples)
+    rot_amp = log_uniform(rng, 1e-5, 1e-2, n_samples)
     second = rng.uniform(0.0, 0.5, n_samples)
     phases = rng.uniform(0, 2 * np.pi, (3, n_samples))
-    evolve = _log_uniform(rng, span / 2, 3 * span, n_samples)
+    evolve = log_uniform(rng, span / 2, 3 * span, n_samples)
     omega = 2 * np.pi * time[None, :] / rot_period[:, None]
     envelope = 1 + 0.3 * np.sin(
         2 * np.pi * time[None, :] / evolve[:, None] + phases[2][:, None]
@@ -319,21 +318,24 @@ def make_kepler_like(
     # Slow drifts: Legendre polynomials of degree 1-3 over the window.
     x = 2 * time / time[-1] - 1
     legendre = np.stack([x, 0.5 * (3 * x**2 - 1), 0.5 * (5 * x**3 - 3 * x)])
-    drift_amp = _log_uniform(rng, 3e-5, 3e-3, n_samples)
+    drift_amp = log_uniform(rng, 3e-5, 3e-3, n_samples)
     drift = drift_amp[:, None] * (rng.standard_normal((n_samples, 3)) @ legendre)
 
-    roll = _log_uniform(rng, 1e-5, 5e-4, n_samples)[:, None] * _roll_systematics(
+    roll = log_uniform(rng, 1e-5, 5e-4, n_samples)[:, None] * roll_systematics(
         rng, time, n_samples
     )
 
     star = flux[:, None] * (1.0 + rotation + drift + gran + roll)
-    observed = star + white_noise[:, None] * rng.standard_normal((n_samples, n_points))
+    white = white_noise[:, None] * heavy_tailed_noise(rng, n_samples, n_points)
+    observed = star + white
+    observed += momentum_dumps(rng, time, white_noise)
+    observed += flares(rng, time, cadence, white_noise)
 
     # Cosmic rays: a few single-cadence positive spikes.
     n_hits = rng.poisson(rng.uniform(0, 2, n_samples))
     for i in np.flatnonzero(n_hits):
         where = rng.randint(0, n_points, n_hits[i])
-        observed[i, where] += white_noise[i] * _log_uniform(rng, 5, 50, n_hits[i])
+        observed[i, where] += white_noise[i] * log_uniform(rng, 5, 50, n_hits[i])
 
     noise = robust_noise(observed)
     table = pd.DataFrame(
@@ -358,7 +360,16 @@ def make_kepler_like(
         )
     for curve, model in models.items():
         observed[curve] += star[curve] * (model - 1.0)
-    table = table.join(planets)
+    negatives = np.flatnonzero(y == 0)
+    binaries = np.sort(
+        rng.permutation(negatives)[: int(round(negatives.size * binary_fraction))]
+    )
+    with batman_threads_kept():
+        signals, drawn = eclipsing_binaries(
+            rng, time, cadence, noise[binaries] / flux[binaries]
+        )
+    observed[binaries] += star[binaries] * signals
+    table = table.join(planets).join(pd.DataFrame(drawn, index=binaries))
     table.index.name = "curve"
 
     X = observed - np.median(observed, axis=1, keepdims=True)

@@ -8,6 +8,7 @@ the package on the embedded simulator, with its figures, ``metrics.json`` and
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 
@@ -294,10 +295,13 @@ def run_demo(
 
 def rates_by_snr(result):
     """``{"7-12": rate, ...}`` from a :func:`~sklearn_lcgan.experiments.fooling_rate`
-    result."""
-    return dict(
-        zip(map(str, result.by_snr["snr_bin"]), result.by_snr["rate"], strict=True)
-    )
+    result; a bin that no curve fell in has no rate (None, JSON's null)."""
+    return {
+        str(snr_bin): None if math.isnan(rate) else float(rate)
+        for snr_bin, rate in zip(
+            result.by_snr["snr_bin"], result.by_snr["rate"], strict=True
+        )
+    }
 
 
 def markdown_table(frame):

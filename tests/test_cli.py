@@ -316,11 +316,12 @@ def test_bls_looks_past_k2_thruster_firings():
     # K2's roll sawtooth, jittered as in make_kepler_like, at 5x the white
     # noise, and transits of SNR 15: without the notch BLS finds multiples of
     # the firing interval (three or four firings) instead of the planets.
-    from sklearn_lcgan.datasets import _roll_systematics
+    from sklearn_lcgan._stars import roll_systematics
 
     rng = np.random.RandomState(0)
     time = np.arange(1500) * 0.0204335
-    stars = rng.normal(size=(8, 1500)) + 5.0 * _roll_systematics(rng, time, 8)
+    roll = roll_systematics(rng, time, 8, period=0.2452)
+    stars = rng.normal(size=(8, 1500)) + 5.0 * roll
     injector = TransitInjector(snr=(15.0, 15.0), period=(2.0, 8.0), random_state=0)
     params = injector.fit(stars).draw_params(stars)
     X = injector.inject(stars, params)

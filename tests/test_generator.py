@@ -402,7 +402,7 @@ def test_spectral_loss_brings_the_noise_colour_closer(curves):
     distance = [
         psd_distance(X, gan.sample(200, random_state=0)) for gan in (plain, spectral)
     ]
-    assert distance[1] < distance[0] - 0.05
+    assert distance[1] < 0.95 * distance[0]
 
 
 def _check_conditional_sampling(gan):
@@ -549,12 +549,14 @@ def test_metrics_near_ideal_for_same_distribution_far_for_white_noise(real_sets)
 
 
 def test_discriminative_score_sees_cosmic_ray_spikes(real_sets):
-    # One spike per curve moves no percentile of the values or steps; the
-    # extremes must catch it (0.04 without them, 0.20 with).
+    # Three spikes per curve move no percentile of the values or steps; the
+    # extremes must catch them, beyond the flares, glitches and heavy tails
+    # the curves already have.
     A, B, _ = real_sets
     spiked = B.copy()
-    places = np.random.default_rng(0).integers(0, B.shape[1], len(B))
-    spiked[np.arange(len(B)), places] += 20 * robust_noise(B)
+    places = np.random.default_rng(0).integers(0, B.shape[1], (3, len(B)))
+    for where in places:
+        spiked[np.arange(len(B)), where] += 20 * robust_noise(B)
     assert discriminative_score(A, B) < 0.1
     assert discriminative_score(A, spiked) > 0.15
 

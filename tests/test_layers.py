@@ -19,6 +19,7 @@ LAYERS = [
     ["_random", "_validation", "_atomic", "_interrupt"],
     ["_robust", "_physics"],
     ["_planets"],
+    ["_stars"],
     ["nn"],
     ["io", "_two_sample"],
     ["preprocessing", "injection", "datasets"],
