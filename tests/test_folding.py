@@ -89,7 +89,7 @@ def test_the_detector_trains_in_a_classifier_and_ranks_planets_first(planets):
     assert proba[:12].min() > proba[12:].max()
 
 
-def test_a_folding_pipeline_saves_and_loads(tmp_path):
+def test_a_folding_pipeline_saves_loads_and_refuses_flat_curves(tmp_path):
     from sklearn_lcgan import load_model, make_kepler_like, save_model
     from sklearn_lcgan.classifier import make_folding_pipeline
 
@@ -102,3 +102,8 @@ def test_a_folding_pipeline_saves_and_loads(tmp_path):
     save_model(pipe, tmp_path / "folding.lcgan")
     loaded = load_model(tmp_path / "folding.lcgan")
     np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+    # Curves the box search cannot read get a clear error, never a probability.
+    with pytest.raises(ValueError, match="a curve is constant"):
+        loaded.predict_proba(np.vstack([X[:3], np.full((1, 600), 7.0)]))
+    with pytest.raises(ValueError, match="no valid cadence"):
+        loaded.predict_proba(np.vstack([X[:3], np.full((1, 600), np.nan)]))

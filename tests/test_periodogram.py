@@ -79,9 +79,13 @@ def test_period_grid_spans_two_transits_and_refuses_short_curves():
         period_grid(20, CADENCE, DURATIONS)
 
 
-def test_refuses_curves_of_another_length(layer):
+def test_refuses_curves_of_another_length_and_curves_without_noise(layer):
     with pytest.raises(ValueError, match="folds curves of 1000 points"):
         layer(torch.zeros(2, 999))
+    with pytest.raises(ValueError, match="a curve is constant.*drop such curves"):
+        layer(torch.ones(2, layer.n_points))
+    with pytest.raises(ValueError, match="fewer than 2 valid cadences"):
+        layer(torch.full((1, layer.n_points), float("nan")))
 
 
 def test_refuses_durations_longer_than_the_shortest_period():

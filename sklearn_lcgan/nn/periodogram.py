@@ -79,6 +79,20 @@ def period_grid(
     return np.geomspace(low, high, n_periods)
 
 
+def _check_searchable(values, valid):
+    """Refuse curves with no noise to measure a box against: without it every
+    box has signal-to-noise 0 or infinity, and the network would read that."""
+    n_valid = valid.sum(1)
+    mean = values.sum(1) / n_valid.clamp_min(1)
+    spread = ((values - mean[:, None]) * valid).abs().amax(1)
+    if bool(((n_valid < 2) | (spread == 0)).any()):
+        raise ValueError(
+            "a curve is constant or has fewer than 2 valid cadences: a box search "
+            "needs noise to measure a transit against; drop such curves (a dead "
+            "pixel, padding) first."
+        )
+
+
 class BoxPeriodogram(nn.Module):
     """Box-search signal-to-noise of curves over trial periods and durations.
 
@@ -205,6 +219,7 @@ class BoxPeriodogram(nn.Module):
             )
         valid = ~torch.isnan(X)
         values = torch.where(valid, X, torch.zeros((), dtype=X.dtype, device=X.device))
+        _check_searchable(values, valid)
         gaps = not bool(valid.all())
         values = values.float().T.contiguous()
         weights = valid.float().T.contiguous() if gaps else None
