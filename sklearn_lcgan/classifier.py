@@ -12,9 +12,11 @@ import torch
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder, MinMaxScaler, Normalizer
+from sklearn.utils import _safe_indexing
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
+    _num_samples,
     check_consistent_length,
     column_or_1d,
     validate_data,
@@ -594,6 +596,91 @@ class LightCurveClassifier(NeuralNetClassifier):
         return tags
 
 
+class DetectionPipeline(Pipeline):
+    """A :class:`~sklearn.pipeline.Pipeline` that predicts in chunks of curves.
+
+    Fitting is a Pipeline's own. ``predict_proba`` and ``predict`` run every
+    step on ``chunk_size`` curves at a time, so the memory they take beyond
+    the input does not grow with the number of curves: each cleaning step
+    otherwise holds a copy of them all.
+
+    Parameters
+    ----------
+    steps : list of (str, estimator)
+        As in :class:`~sklearn.pipeline.Pipeline`.
+    chunk_size : int, default=1024
+        Curves per chunk at prediction time.
+    memory, transform_input, verbose
+        As in :class:`~sklearn.pipeline.Pipeline`.
+    """
+
+    def __init__(
+        self,
+        steps,
+        *,
+        chunk_size=1024,
+        transform_input=None,
+        memory=None,
+        verbose=False,
+    ):
+        super().__init__(
+            steps, transform_input=transform_input, memory=memory, verbose=verbose
+        )
+        self.chunk_size = chunk_size
+
+    def _chunked(self, method, X, **params):
+        if isinstance(self.chunk_size, bool) or not (
+            isinstance(self.chunk_size, Integral) and self.chunk_size >= 1
+        ):
+            raise ValueError(
+                f"chunk_size must be a positive int, got {self.chunk_size!r}."
+            )
+        n_curves = _num_samples(X)
+        run = getattr(super(), method)
+        if n_curves <= self.chunk_size:
+            return run(X, **params)
+        return np.concatenate(
+            [
+                run(_safe_indexing(X, slice(start, start + self.chunk_size)), **params)
+                for start in range(0, n_curves, self.chunk_size)
+            ]
+        )
+
+    def predict_proba(self, X, **params):
+        """Class probabilities of each curve, ``chunk_size`` curves at a time.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_curves, n_points)
+            Curves.
+        **params
+            Passed to the steps, as in :meth:`Pipeline.predict_proba`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_curves, 2)
+            Columns in the order of ``classes_``.
+        """
+        return self._chunked("predict_proba", X, **params)
+
+    def predict(self, X, **params):
+        """The more probable label of each curve, ``chunk_size`` curves at a time.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_curves, n_points)
+            Curves.
+        **params
+            Passed to the steps, as in :meth:`Pipeline.predict`.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_curves,)
+            Labels from ``classes_``.
+        """
+        return self._chunked("predict", X, **params)
+
+
 def make_detection_pipeline(**params):
     """The recommended detector: clean each curve, then the patch LSTM.
 
@@ -611,9 +698,9 @@ def make_detection_pipeline(**params):
 
     Returns
     -------
-    pipeline : sklearn.pipeline.Pipeline
+    pipeline : DetectionPipeline
         Steps ``gaps``, ``detrender``, ``normalizer``, ``clipper``,
-        ``classifier``.
+        ``classifier``; it predicts in chunks of curves.
 
     Examples
     --------
@@ -622,7 +709,7 @@ def make_detection_pipeline(**params):
     >>> [name for name, _ in pipe.steps]
     ['gaps', 'detrender', 'normalizer', 'clipper', 'classifier']
     """
-    pipeline = Pipeline(
+    pipeline = DetectionPipeline(
         [
             ("gaps", GapFiller()),
             ("detrender", Detrender(window=1.0)),
@@ -651,9 +738,9 @@ def make_folding_pipeline(**params):
 
     Returns
     -------
-    pipeline : sklearn.pipeline.Pipeline
+    pipeline : DetectionPipeline
         Steps ``gaps``, ``detrender``, ``normalizer``, ``clipper``,
-        ``classifier``.
+        ``classifier``; it predicts in chunks of curves.
 
     Examples
     --------

@@ -165,6 +165,19 @@ def test_pipelines_clone_pickle_and_joblib(easy, fitted_pipeline, tmp_path):
     np.testing.assert_allclose(refit.predict_proba(X_test), expected, rtol=1e-5)
 
 
+def test_predictions_in_chunks_equal_predictions_at_once(easy, fitted_pipeline):
+    _, _, X_test, _ = easy
+    whole = fitted_pipeline.predict_proba(X_test)
+    chunked = clone(fitted_pipeline).set_params(chunk_size=7)
+    chunked.steps = fitted_pipeline.steps  # the fitted steps, chunked
+    np.testing.assert_allclose(chunked.predict_proba(X_test), whole, rtol=1e-5)
+    np.testing.assert_array_equal(
+        chunked.predict(pd.DataFrame(X_test)), fitted_pipeline.predict(X_test)
+    )
+    with pytest.raises(ValueError, match="chunk_size must be a positive int"):
+        chunked.set_params(chunk_size=0).predict(X_test)
+
+
 def test_grid_search_over_preprocessing_and_network_with_two_jobs(easy):
     X, y, _, _ = easy
     search = GridSearchCV(
