@@ -18,9 +18,10 @@ import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 from tqdm.auto import tqdm
 
-from ._atomic import atomic_folder
+from ._atomic import atomic_folder, atomic_write
 from ._interrupt import TrainingInterrupted
 from .classifier import make_detection_pipeline
+from .datasets import load_lightcurves
 from .experiments import fooling_rate, injection_recovery, planet_proba, recovery_grid
 from .generator import TransitCurveGenerator
 from .injection import TransitInjector
@@ -222,9 +223,16 @@ def inject(args):
     return 0
 
 
+def _is_fits_source(path):
+    path = os.fspath(path)
+    return os.path.isdir(path) or path.lower().endswith((".fits", ".fits.gz"))
+
+
 def predict(args):
     check_writable(args.output)
     model = load_detector(args.model, "predict")
+    if _is_fits_source(args.data):
+        return _predict_windows(args, model)
     bar = tqdm(total=count_curves(args.data), unit="curves", disable=not progress(args))
 
     def chunks():
@@ -236,6 +244,23 @@ def predict(args):
     with bar:
         n_curves = write_scores(args.output, chunks())
     print(f"planet probabilities of {n_curves} curves written to {args.output}")
+    return 0
+
+
+def _predict_windows(args, model):
+    """Light-curve FITS files: one score per window, beside its metadata."""
+    X, windows = load_lightcurves(args.data, n_points=model.n_features_in_)
+    windows["planet_proba"] = planet_proba(model, X)
+    atomic_write(
+        args.output,
+        lambda partial: windows.to_csv(
+            partial, index_label="curve", float_format="%.6g"
+        ),
+    )
+    print(
+        f"planet probabilities of {len(windows)} windows of "
+        f"{windows['file'].nunique()} files written to {args.output}"
+    )
     return 0
 
 

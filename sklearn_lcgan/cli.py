@@ -181,9 +181,18 @@ def build_parser() -> argparse.ArgumentParser:
     chunked(sub)
 
     sub = command("predict", "predict", "planet probability of each curve")
-    sub.add_argument("data", help=DATA_HELP)
+    sub.add_argument(
+        "data",
+        help=DATA_HELP + "; or Kepler, K2 or TESS light-curve FITS files: a file or "
+        "a folder of them, scored window by window",
+    )
     sub.add_argument("--model", required=True, help=MODEL_HELP)
-    sub.add_argument("--output", required=True, help="a .csv file: curve,planet_proba")
+    sub.add_argument(
+        "--output",
+        required=True,
+        help="a .csv file: curve,planet_proba (FITS input: each window's file, "
+        "target, mission, season, start, cadence and gap fraction too)",
+    )
     chunked(sub)
 
     sub = with_params(

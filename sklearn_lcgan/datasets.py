@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from . import io
 from ._constants import KEPLER_LONG_CADENCE
@@ -155,6 +155,148 @@ def iter_kepler_csv(path, chunk_size=1000):
     [(2, 2), (1, 2)]
     """
     yield from io.iter_kepler_csv(path, chunk_size)
+
+
+@validate_params(
+    {
+        "paths": [str, os.PathLike, list, tuple],
+        "n_points": [Interval(Integral, 2, None, closed="left")],
+        "flux_column": [str],
+        "quality_bitmask": [
+            StrOptions({"none", "default", "hard", "hardest"}),
+            Integral,
+        ],
+        "windows": [StrOptions({"first", "all"})],
+        "units": [StrOptions({"kaggle", "relative"})],
+    },
+    prefer_skip_nested_validation=True,
+)
+def load_lightcurves(
+    paths,
+    *,
+    n_points=3197,
+    flux_column="pdcsap_flux",
+    quality_bitmask="default",
+    windows="first",
+    units="kaggle",
+):
+    """Load Kepler, K2 and TESS light-curve FITS files as windows of curves.
+
+    Each file (the archives' ``*_llc.fits``, ``*_slc.fits``, ``*_lc.fits``;
+    astropy reads them, lightkurve is not needed) loses its flagged cadences,
+    is put on a regular cadence grid with NaN for gaps, and is cut into
+    windows of ``n_points`` cadences from its first valid one. The cadence is
+    the table's ``TIMEDEL`` where the header has it, else the time stamps'
+    median step. Files are read one at a time, so memory stays near the size
+    of the result; nothing is returned if any file cannot be read.
+
+    Parameters
+    ----------
+    paths : str, path-like or list of them
+        Files, or folders whose ``*.fits`` and ``*.fits.gz`` files are read
+        (in sorted order).
+    n_points : int, default=3197
+        Cadences per window (3,197 as in the Kaggle files).
+    flux_column : str, default="pdcsap_flux"
+        The flux column (``"sap_flux"`` for simple aperture photometry).
+    quality_bitmask : {"none", "default", "hard", "hardest"} or int, default="default"
+        QUALITY bits that drop a cadence: lightkurve's bitmasks of the file's
+        mission, or your own.
+    windows : {"first", "all"}, default="first"
+        The first window of each file, or every non-overlapping one.
+    units : {"kaggle", "relative"}, default="kaggle"
+        ``"kaggle"``: flux minus its median, in e-/s, as in the Kaggle files;
+        ``"relative"``: flux over its median.
+
+    Returns
+    -------
+    X : ndarray of shape (n_windows, n_points)
+        The windows; NaN marks a gap.
+    windows : pandas.DataFrame of shape (n_windows, 9)
+        One row per window: ``file``, ``target``, ``mission``, ``season``
+        (quarter, campaign or sector), ``window`` (its number in the file),
+        ``start`` (time of its first cadence, in the file's time system),
+        ``cadence`` (days), ``gap_fraction`` and ``n_points``.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and what is wrong with it: not FITS, truncated, a
+        missing column, every cadence flagged, a cadence that changes within
+        the file, too few cadences for one window, or files of different
+        cadences in one call.
+    """
+    from ._fits import read_fits_lightcurve
+
+    rows, table = [], []
+    for path in _fits_files(paths):
+        flux, info = read_fits_lightcurve(
+            path, flux_column=flux_column, quality_bitmask=quality_bitmask
+        )
+        if table and not np.isclose(info["cadence"], table[0]["cadence"], rtol=1e-3):
+            raise ValueError(
+                f"{path}: its cadence ({info['cadence'] * 1440:.4g} min) differs "
+                f"from {table[0]['file']}'s ({table[0]['cadence'] * 1440:.4g} min); "
+                "load each cadence separately."
+            )
+        first = (
+            int(np.flatnonzero(np.isfinite(flux))[0]) if np.isfinite(flux).any() else 0
+        )
+        if flux.size - first < n_points:
+            raise ValueError(
+                f"{path}: {flux.size - first} cadences from its first valid one, "
+                f"fewer than n_points={n_points}; lower n_points or drop the file."
+            )
+        last = first + 1 if windows == "first" else flux.size - n_points + 1
+        for k, start in enumerate(range(first, last, n_points)):
+            window = flux[start : start + n_points]
+            valid = np.isfinite(window)
+            if valid.sum() < 2:
+                continue
+            centre = np.median(window[valid])
+            if units == "relative":
+                if not centre > 0:
+                    raise ValueError(
+                        f"{path}: window {k} has median flux {centre:.3g}; relative "
+                        "units need positive flux (use units='kaggle')."
+                    )
+                window = window / centre
+            else:
+                window = window - centre
+            rows.append(window)
+            table.append(
+                {
+                    **info,
+                    "window": k,
+                    "start": info["start"] + start * info["cadence"],
+                    "gap_fraction": float(1 - valid.mean()),
+                    "n_points": n_points,
+                }
+            )
+    if not rows:
+        raise ValueError(f"{paths}: no window with at least 2 valid cadences.")
+    columns = ["file", "target", "mission", "season", "window", "start", "cadence"]
+    return np.vstack(rows), pd.DataFrame(table)[[*columns, "gap_fraction", "n_points"]]
+
+
+def _fits_files(paths):
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    files = []
+    for path in map(os.fspath, paths):
+        if os.path.isdir(path):
+            found = sorted(
+                os.path.join(path, name)
+                for name in os.listdir(path)
+                if name.lower().endswith((".fits", ".fits.gz"))
+            )
+            if not found:
+                raise ValueError(f"{path}: a folder with no .fits or .fits.gz file.")
+            files.extend(found)
+        elif os.path.isfile(path):
+            files.append(path)
+        else:
+            raise ValueError(f"{path}: no such file or folder.")
+    return files
 
 
 @validate_params(

@@ -21,7 +21,7 @@ LAYERS = [
     ["_planets"],
     ["_stars"],
     ["nn"],
-    ["io", "_two_sample"],
+    ["io", "_two_sample", "_fits"],
     ["preprocessing", "injection", "datasets"],
     ["_gan_training"],
     ["_gan_sampling"],
