@@ -250,6 +250,14 @@ def predict(args):
 def _predict_windows(args, model):
     """Light-curve FITS files: one score per window, beside its metadata."""
     X, windows = load_lightcurves(args.data, n_points=model.n_features_in_)
+    cadence = windows["cadence"].iloc[0]
+    for name, built_for in model.get_params().items():
+        if name.endswith("cadence") and not np.isclose(built_for, cadence, rtol=0.01):
+            raise ValueError(
+                f"the model's {name} is {built_for * 1440:.4g} min but the files' "
+                f"cadence is {cadence * 1440:.4g} min; train a model on curves of "
+                "this cadence (with --param for each step's cadence)."
+            )
     windows["planet_proba"] = planet_proba(model, X)
     atomic_write(
         args.output,

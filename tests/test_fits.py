@@ -156,7 +156,7 @@ def test_a_cadence_that_changes_within_a_file_or_between_files(tmp_path):
         load_lightcurves(tmp_path, n_points=100)
 
 
-def test_lcgan_predict_scores_every_window_of_a_folder(tmp_path):
+def test_lcgan_predict_scores_every_window_of_a_folder(tmp_path, capsys):
     X, y = make_kepler_like(40, n_points=300, snr=30.0, random_state=3)
     np.savez(tmp_path / "train.npz", X=X, y=y)
     model = tmp_path / "m.lcgan"
@@ -184,8 +184,16 @@ def test_lcgan_predict_scores_every_window_of_a_folder(tmp_path):
     assert {"target", "mission", "season", "start", "cadence", "gap_fraction"} <= set(
         scores.columns
     )
-    (folder / "kplr1.fits").write_bytes(b"SIMPLE  = not really")
+    tess = tmp_path / "tess"
+    tess.mkdir()
+    write_lightcurve(tess / "tess.fits", mission="TESS", cadence=TWO_MINUTES, n=300)
     out.unlink()
+    predicted = ["predict", str(tess), "--model", str(model), "--output", str(out)]
+    assert main(predicted) == 2 and not out.exists()
+    assert "detrender__cadence is 29.42 min but the files' cadence is 2 min" in (
+        capsys.readouterr().err
+    )
+    (folder / "kplr1.fits").write_bytes(b"SIMPLE  = not really")
     assert (
         main(["predict", str(folder), "--model", str(model), "--output", str(out)]) == 2
     )
