@@ -43,9 +43,11 @@ def test_flux_normalizer_keeps_gaps_and_constant_curves():
     np.testing.assert_array_equal(out[1], 0.0)
 
 
-# The running median keeps nearly all of a 0.2-day dip; Savitzky-Golay, not
-# robust, bends into it.
-@pytest.mark.parametrize("method, kept", [("median", 0.9), ("savgol", 0.5)])
+# The running median and wotan's biweight keep nearly all of a 0.2-day dip;
+# Savitzky-Golay, not robust, bends into it.
+@pytest.mark.parametrize(
+    "method, kept", [("median", 0.9), ("savgol", 0.5), ("biweight", 0.9)]
+)
 def test_detrender_removes_rotation_keeps_transit(method, kept):
     cadence = 0.0204335
     t = np.arange(3000) * cadence
