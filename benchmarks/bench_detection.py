@@ -1,6 +1,6 @@
 """Detection on curves the package did not write, against Box Least Squares.
 
-Trains the default pipeline (patch LSTM) and the folding pipeline on
+Trains the default pipeline (the folding detector) and the patch LSTM on
 ``make_kepler_like`` curves (seed 1), and the folding pipeline again on the
 non-hosts and a twentieth of the hosts with fresh transits injected every
 epoch, then scores, side by side with two
@@ -32,8 +32,12 @@ from _results import record
 from joblib import Parallel, delayed
 from sklearn.metrics import roc_auc_score
 
-from sklearn_lcgan import TransitInjector, make_detection_pipeline, make_kepler_like
-from sklearn_lcgan.classifier import make_folding_pipeline
+from sklearn_lcgan import (
+    TransitInjector,
+    make_detection_pipeline,
+    make_kepler_like,
+    make_patch_pipeline,
+)
 from sklearn_lcgan.metrics import bls_periods
 
 TEST_SEED = 20261125
@@ -113,13 +117,13 @@ def main(n_train=3000, n_test=600):
     # Fresh transits every epoch: the folding pipeline shown a twentieth of the
     # hosts, the injector balancing each epoch with new planets of SNR 5-40.
     few = (y == 0) | (np.cumsum(y) <= n_train // 20)
-    fresh = make_folding_pipeline(
+    fresh = make_detection_pipeline(
         classifier__random_state=0,
         classifier__injector=TransitInjector(snr=(5.0, 40.0)),
     )
     for name, pipe, (X_fit, y_fit) in [
-        ("patch LSTM", make_detection_pipeline(classifier__random_state=0), (X, y)),
-        ("folding", make_folding_pipeline(classifier__random_state=0), (X, y)),
+        ("patch LSTM", make_patch_pipeline(classifier__random_state=0), (X, y)),
+        ("folding", make_detection_pipeline(classifier__random_state=0), (X, y)),
         ("folding, fresh transits", fresh, (X[few], y[few])),
     ]:
         start = time.perf_counter()

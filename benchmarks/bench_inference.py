@@ -1,6 +1,6 @@
 """Inference of the folding pipeline: speed against astropy BLS, and memory.
 
-Fits ``make_folding_pipeline()`` for one epoch (speed and memory do not depend
+Fits ``make_detection_pipeline()`` for one epoch (speed and memory do not depend
 on how well it is trained), saves it, then in a fresh process for each size
 loads it, builds the curves (a 1,000-curve ``make_kepler_like`` set repeated),
 resets the kernel's peak-RSS mark and calls ``predict_proba``. Prints the peak
@@ -48,11 +48,10 @@ print(f"{rss('VmHWM') - before:.0f} {X.nbytes / 2**20:.0f} {n / seconds:.0f}")
 
 
 def main(n_small=1000, n_large=20000):
-    from sklearn_lcgan import make_kepler_like, save_model
-    from sklearn_lcgan.classifier import make_folding_pipeline
+    from sklearn_lcgan import make_detection_pipeline, make_kepler_like, save_model
 
     X, y = make_kepler_like(200, random_state=1)
-    pipe = make_folding_pipeline(classifier__max_epochs=1, classifier__random_state=0)
+    pipe = make_detection_pipeline(classifier__max_epochs=1, classifier__random_state=0)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "folding.lcgan"
         save_model(pipe.fit(X, y), path)

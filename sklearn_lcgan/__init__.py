@@ -18,6 +18,7 @@ _PUBLIC = {
     "load_model": "persistence",
     "make_detection_pipeline": "classifier",
     "make_kepler_like": "datasets",
+    "make_patch_pipeline": "classifier",
     "make_prototype_pipeline": "classifier",
     "save_model": "persistence",
 }

@@ -12,8 +12,8 @@ from skorch.callbacks import Callback
 
 from sklearn_lcgan import (
     LightCurveClassifier,
-    make_detection_pipeline,
     make_kepler_like,
+    make_patch_pipeline,
     make_prototype_pipeline,
 )
 from sklearn_lcgan.nn import PatchLSTMDetector, to_patches
@@ -38,7 +38,7 @@ def easy():
 @pytest.fixture(scope="module")
 def fitted_pipeline(easy):
     X, y, _, _ = easy
-    return make_detection_pipeline(classifier__max_epochs=12, **TINY).fit(X, y)
+    return make_patch_pipeline(classifier__max_epochs=12, **TINY).fit(X, y)
 
 
 def test_detection_pipeline_learns_strong_transits(easy, fitted_pipeline):
@@ -181,7 +181,7 @@ def test_predictions_in_chunks_equal_predictions_at_once(easy, fitted_pipeline):
 def test_grid_search_over_preprocessing_and_network_with_two_jobs(easy):
     X, y, _, _ = easy
     search = GridSearchCV(
-        make_detection_pipeline(classifier__max_epochs=2, **TINY),
+        make_patch_pipeline(classifier__max_epochs=2, **TINY),
         {
             "detrender__window": [0.5, 1.0],
             "classifier__module__hidden_size": [8, 16],

@@ -90,11 +90,15 @@ def test_the_detector_trains_in_a_classifier_and_ranks_planets_first(planets):
 
 
 def test_a_folding_pipeline_saves_loads_and_refuses_flat_curves(tmp_path):
-    from sklearn_lcgan import load_model, make_kepler_like, save_model
-    from sklearn_lcgan.classifier import make_folding_pipeline
+    from sklearn_lcgan import (
+        load_model,
+        make_detection_pipeline,
+        make_kepler_like,
+        save_model,
+    )
 
     X, y = make_kepler_like(30, n_points=600, random_state=0)
-    pipe = make_folding_pipeline(
+    pipe = make_detection_pipeline(
         classifier__max_epochs=1,
         classifier__module__hidden_size=8,
         classifier__random_state=0,

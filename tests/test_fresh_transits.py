@@ -10,8 +10,8 @@ from sklearn_lcgan import (
     LightCurveClassifier,
     TransitInjector,
     load_model,
-    make_detection_pipeline,
     make_kepler_like,
+    make_patch_pipeline,
     save_model,
 )
 from sklearn_lcgan._robust import robust_noise
@@ -97,7 +97,7 @@ def test_two_real_hosts_are_enough_to_learn_transits():
     params.update(classifier__max_epochs=6, classifier__random_state=0)
     auc = {}
     for injector in (None, TransitInjector(snr=(20.0, 50.0))):
-        pipe = make_detection_pipeline(classifier__injector=injector, **params)
+        pipe = make_patch_pipeline(classifier__injector=injector, **params)
         proba = pipe.fit(X, y).predict_proba(X_test)[:, 1]
         auc[injector is not None] = roc_auc_score(y_test, proba)
     assert auc[True] > 0.9 and auc[True] > auc[False] + 0.1, auc
@@ -109,7 +109,7 @@ def test_injector_parameters_route_clone_search_and_save(few_hosts, tmp_path):
     clf.set_params(injector__snr=(10.0, 20.0), max_epochs=1)
     assert clf.injector.snr == (10.0, 20.0) and clf.max_epochs == 1
     assert clf.get_params()["injector__snr"] == (10.0, 20.0)
-    pipe = make_detection_pipeline(
+    pipe = make_patch_pipeline(
         classifier__injector=TransitInjector(),
         classifier__max_epochs=1,
         classifier__train_split=None,  # one real host per fold
