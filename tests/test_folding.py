@@ -111,3 +111,14 @@ def test_a_folding_pipeline_saves_loads_and_refuses_flat_curves(tmp_path):
         loaded.predict_proba(np.vstack([X[:3], np.full((1, 600), 7.0)]))
     with pytest.raises(ValueError, match="no valid cadence"):
         loaded.predict_proba(np.vstack([X[:3], np.full((1, 600), np.nan)]))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_the_default_pipeline_trains_and_predicts_on_the_gpu():
+    from sklearn_lcgan import make_detection_pipeline, make_kepler_like
+
+    X, y = make_kepler_like(30, n_points=600, random_state=0)
+    params = dict(classifier__max_epochs=1, classifier__module__hidden_size=8)
+    on_gpu = make_detection_pipeline(classifier__device="cuda", **params).fit(X, y)
+    assert next(on_gpu[-1].module_.parameters()).is_cuda
+    assert np.isfinite(on_gpu.predict_proba(X)).all()
