@@ -23,7 +23,7 @@ from ._version import __version__
 # curves of 1,000 points, about 20 days) and the thorough study behind --full
 # (the Kaggle files' 3,197 points, about 65 days).
 DEMO_SIZES = {
-    "quick": {"n_curves": 1000, "n_points": 1000, "epochs": 10, "gan_epochs": 20},
+    "quick": {"n_curves": 1000, "n_points": 1000, "epochs": 8, "gan_epochs": 20},
     "full": {"n_curves": 1000, "n_points": 3197, "epochs": 8, "gan_epochs": 60},
 }
 MODEL_HELP = "a model file written by save_model (.lcgan; opening it runs no code)"
