@@ -67,7 +67,7 @@ class _FreshTransits(Dataset):
     def refresh(self, epoch):
         rng = np.random.default_rng([self.seed, epoch])
         negatives = np.flatnonzero(self.y == 0)
-        chosen = rng.choice(negatives, n_to_inject(self.y), replace=False)
+        chosen = rng.choice(negatives, _n_to_inject(self.y), replace=False)
         self.X_epoch, self.y_epoch = self.X.copy(), self.y.copy()
         if chosen.size:
             seeds = rng.integers(0, 2**63 - 1, chosen.size)
@@ -82,7 +82,7 @@ class _FreshTransits(Dataset):
         return self.X_epoch[i], self.y_epoch[i]
 
 
-def n_to_inject(y):
+def _n_to_inject(y):
     """Non-hosts (encoded 0) that get a transit so that the classes balance."""
     return max(0, int(np.sum(y == 0) - np.sum(y == 1)) // 2)
 
@@ -418,7 +418,7 @@ class LightCurveClassifier(NeuralNetClassifier):
             # What an epoch trains on: injected non-hosts count as hosts.
             hosts = y == classes[1]
             y = np.where(hosts, classes[1], classes[0])
-            y[np.flatnonzero(~hosts)[: n_to_inject(hosts.astype(int))]] = classes[1]
+            y[np.flatnonzero(~hosts)[: _n_to_inject(hosts.astype(int))]] = classes[1]
         return compute_class_weight(self.class_weight, classes=classes, y=y).astype(
             np.float32
         )

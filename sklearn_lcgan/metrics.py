@@ -23,17 +23,16 @@ from .preprocessing import (
 )
 
 _DURATIONS = (0.04, 0.08, 0.16, 0.32)  # days: 1 to 8 hours
+# The cleaning parameters that bls_periods and tls_periods share.
+_SEARCH_CONSTRAINTS = {
+    "detrend_window": [Interval(Real, 0, None, closed="neither")],
+    "detrend_method": [StrOptions({"savgol", "median", "biweight"})],
+    "rotation_filter": ["boolean"],
+    "notch_period": [Interval(Real, 0, None, closed="neither"), None],
+}
 
 
-@validate_params(
-    {
-        "detrend_window": [Interval(Real, 0, None, closed="neither")],
-        "detrend_method": [StrOptions({"savgol", "median", "biweight"})],
-        "rotation_filter": ["boolean"],
-        "notch_period": [Interval(Real, 0, None, closed="neither"), None],
-    },
-    prefer_skip_nested_validation=True,
-)
+@validate_params(_SEARCH_CONSTRAINTS, prefer_skip_nested_validation=True)
 def bls_periods(
     X,
     *,
@@ -108,16 +107,7 @@ def bls_periods(
     .. [1] Kovacs, G., Zucker, S. and Mazeh, T. (2002), "A box-fitting
        algorithm in the search for periodic transits", A&A 391, 369.
     """
-    X = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
-    time = np.arange(X.shape[1]) * cadence
-    if max_period is None:
-        max_period = (time[-1] - time[0]) / 2.0
-    if not 0 < min_period < max_period:
-        raise ValueError(
-            f"The period range ({min_period}, {max_period}) is empty; curves of "
-            f"{time[-1] - time[0]:.3g} days hold two transits only below "
-            f"{(time[-1] - time[0]) / 2:.3g} d."
-        )
+    X, time, max_period = _search_grid(X, cadence, min_period, max_period)
     trial = np.geomspace(min_period, max_period, n_periods)
     durations = [d for d in _DURATIONS if d < min_period]
     residual = _search_residual(
@@ -137,6 +127,22 @@ def bls_periods(
     return best_period, best_sde
 
 
+def _search_grid(X, cadence, min_period, max_period):
+    """The checked curves, their time stamps and the longest period searched
+    (None: half the window, two transits)."""
+    X = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
+    time = np.arange(X.shape[1]) * cadence
+    if max_period is None:
+        max_period = (time[-1] - time[0]) / 2.0
+    if not 0 < min_period < max_period:
+        raise ValueError(
+            f"The period range ({min_period}, {max_period}) is empty; curves of "
+            f"{time[-1] - time[0]:.3g} days hold two transits only below "
+            f"{(time[-1] - time[0]) / 2:.3g} d."
+        )
+    return X, time, max_period
+
+
 def _search_residual(
     X, cadence, detrend_window, detrend_method, rotation_filter, notch_period
 ):
@@ -154,15 +160,7 @@ def _search_residual(
     return make_pipeline(*steps).fit_transform(filled)
 
 
-@validate_params(
-    {
-        "detrend_window": [Interval(Real, 0, None, closed="neither")],
-        "detrend_method": [StrOptions({"savgol", "median", "biweight"})],
-        "rotation_filter": ["boolean"],
-        "notch_period": [Interval(Real, 0, None, closed="neither"), None],
-    },
-    prefer_skip_nested_validation=True,
-)
+@validate_params(_SEARCH_CONSTRAINTS, prefer_skip_nested_validation=True)
 def tls_periods(
     X,
     *,
@@ -217,16 +215,7 @@ def tls_periods(
             "tls_periods uses transitleastsquares; install it with pip install "
             "'sklearn-lcgan[tls]' (or pip install transitleastsquares)."
         ) from exc
-    X = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
-    time = np.arange(X.shape[1]) * cadence
-    if max_period is None:
-        max_period = (time[-1] - time[0]) / 2.0
-    if not 0 < min_period < max_period:
-        raise ValueError(
-            f"The period range ({min_period}, {max_period}) is empty; curves of "
-            f"{time[-1] - time[0]:.3g} days hold two transits only below "
-            f"{(time[-1] - time[0]) / 2:.3g} d."
-        )
+    X, time, max_period = _search_grid(X, cadence, min_period, max_period)
     residual = _search_residual(
         X, cadence, detrend_window, detrend_method, rotation_filter, notch_period
     )
