@@ -10,15 +10,19 @@ tuned on: ``make_kepler_like`` (seed 20261125), ``../shared/validation/foreign.p
 binaries among a fifth of the negatives. The classical searches are
 ``metrics.bls_periods`` (astropy BLS after the package's rotation filter,
 Savitzky-Golay detrending and thruster notch) and plain astropy BLS after a
-one-day running median, each scored by its peak's significance. Prints ROC AUC
-and recall at 1 % false positives, overall and by SNR bin, training seconds
-and inference curves/s.
+one-day running median, each scored by its peak's significance; and Transit
+Least Squares (``metrics.tls_periods``, seconds a curve) on the first
+``n_tls`` curves of each set, beside every other method on those same curves.
+Prints ROC AUC and recall at 1 % false positives, overall and by SNR bin,
+training seconds and curves/s.
 
 Goals (issue 33): each network above the stronger classical search on every
 set and SNR bin; with binaries, AUC at least 0.05 above it; recall at 1 % FPR
 >= 0.80 on foreign.py.
 
-Run: python benchmarks/bench_detection.py [n_train] [n_test]
+Run: python benchmarks/bench_detection.py [n_train] [n_test] [n_tls] [networks]
+(networks: comma-separated names among "patch LSTM", "folding", "folding, fresh
+transits"... as "patch,folding,fresh"; all by default)
 """
 
 import importlib.util
@@ -38,7 +42,7 @@ from sklearn_lcgan import (
     make_kepler_like,
     make_patch_pipeline,
 )
-from sklearn_lcgan.metrics import bls_periods
+from sklearn_lcgan.metrics import bls_periods, tls_periods
 
 TEST_SEED = 20261125
 FOREIGN_SEED = 424242
@@ -84,20 +88,22 @@ def text(found):
     return f"AUC {found['auc']:.3f} recall {found['recall']:.2f}  by SNR {bins}"
 
 
+def search(function, X, **options):
+    """Peak significance of a classical search, two processes."""
+    chunks = np.array_split(np.arange(len(X)), 8)
+    found = Parallel(n_jobs=2)(delayed(function)(X[c], **options) for c in chunks)
+    return np.concatenate([significance for _, significance in found])
+
+
 def bls_scores(X, plain):
-    """Peak significance of BLS, two processes."""
     options = (
         {"detrend_method": "median", "detrend_window": 1.0, "rotation_filter": False,
          "notch_period": None} if plain else {}
     )  # fmt: skip
-    chunks = np.array_split(np.arange(len(X)), 8)
-    results = Parallel(n_jobs=2)(
-        delayed(bls_periods)(X[c], n_periods=3000, **options) for c in chunks
-    )
-    return np.concatenate([snr for _, snr in results])
+    return search(bls_periods, X, n_periods=3000, **options)
 
 
-def main(n_train=3000, n_test=600):
+def main(n_train=3000, n_test=600, n_tls=200, networks="patch,folding,fresh"):
     torch.set_num_threads(2)
     foreign = foreign_module()
     X, y = make_kepler_like(n_train, random_state=1)
@@ -121,11 +127,16 @@ def main(n_train=3000, n_test=600):
         classifier__random_state=0,
         classifier__injector=TransitInjector(snr=(5.0, 40.0)),
     )
-    for name, pipe, (X_fit, y_fit) in [
-        ("patch LSTM", make_patch_pipeline(classifier__random_state=0), (X, y)),
-        ("folding", make_detection_pipeline(classifier__random_state=0), (X, y)),
-        ("folding, fresh transits", fresh, (X[few], y[few])),
+    chosen = networks.split(",")
+    patch = make_patch_pipeline(classifier__random_state=0)
+    folding = make_detection_pipeline(classifier__random_state=0)
+    for key, name, pipe, (X_fit, y_fit) in [
+        ("patch", "patch LSTM", patch, (X, y)),
+        ("folding", "folding", folding, (X, y)),
+        ("fresh", "folding, fresh transits", fresh, (X[few], y[few])),
     ]:
+        if key not in chosen:
+            continue
         start = time.perf_counter()
         pipe.fit(X_fit, y_fit)
         seconds = time.perf_counter() - start
@@ -141,6 +152,10 @@ def main(n_train=3000, n_test=600):
             scores[set_name][name] = bls_scores(X_s, plain)
         rate = sum(len(s[0]) for s in sets.values()) / (time.perf_counter() - start)
         notes[name] = f"{rate:.1f} curves/s on 2 processes"
+    start = time.perf_counter()
+    tls = {name: search(tls_periods, X_s[:n_tls]) for name, (X_s, _, _) in sets.items()}
+    rate = len(sets) * n_tls / (time.perf_counter() - start)
+    notes["metrics.tls_periods"] = f"{rate:.2f} curves/s on 2 processes"
 
     rows = []
     for set_name, (_, y_s, snr_s) in sets.items():
@@ -151,10 +166,16 @@ def main(n_train=3000, n_test=600):
         for name, result in found.items():
             print(f"  {name:20s} {text(result)}")
             rows.append((f"detection on {set_name}, {name}", text(result), ""))
+        print(f"  the first {n_tls} curves ({int(y_s[:n_tls].sum())} hosts):")
+        subset = {name: score[:n_tls] for name, score in scores[set_name].items()}
+        for name, score in {**subset, "metrics.tls_periods": tls[set_name]}.items():
+            result = text(figures(y_s[:n_tls], score, snr_s[:n_tls]))
+            print(f"  {name:20s} {result}")
+            rows.append((f"detection on {set_name}, first {n_tls}, {name}", result, ""))
     for name, note in notes.items():
         rows.append((f"detection speed, {name}", note, ""))
     record(rows)
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:]))
+    main(*(int(a) for a in sys.argv[1:4]), *sys.argv[4:5])

@@ -15,11 +15,14 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 from tqdm.auto import tqdm
 
 from ._atomic import atomic_folder, atomic_write
+from ._constants import KEPLER_LONG_CADENCE
 from ._interrupt import TrainingInterrupted
+from ._validation import check_cadence
 from .classifier import make_detection_pipeline
 from .datasets import load_lightcurves
 from .experiments import fooling_rate, injection_recovery, planet_proba, recovery_grid
@@ -187,10 +190,20 @@ def sample(args):
 
 
 def inject(args):
+    fits_input = _is_fits_source(args.data)
+    if fits_input and not args.output.endswith(".npz"):
+        raise ValueError(
+            f"--output {args.output}: curves read from FITS files keep their gaps "
+            "as NaN; write them to an .npz file."
+        )
     injector = set_params(TransitInjector(random_state=args.random_state), args.param)
     if args.output.endswith(".npz"):
         check_writable(args.output)
-        X, _ = load_curves(args.data)
+        if fits_input:
+            X, _, cadence = _read_windows(args.data, args.n_points)
+            injector = _injector_at(args, cadence)
+        else:
+            X, _ = load_curves(args.data)
         injector.fit(X)
         X_out, params = injector.inject(X, injector.draw_params(X), return_params=True)
         save_curves(args.output, X_out, np.ones(len(X), dtype=int), params)
@@ -247,17 +260,27 @@ def predict(args):
     return 0
 
 
+def _read_windows(path, n_points, model=None):
+    """Windows of light-curve FITS files and their cadence, which ``model``
+    (if given) must have been built for."""
+    X, windows = load_lightcurves(path, n_points=n_points)
+    cadence = float(windows["cadence"].iloc[0])
+    if model is not None:
+        check_cadence(model, cadence, source="the files'")
+    return X, windows, cadence
+
+
+def _injector_at(args, cadence):
+    """The command's injector (``--param``), at the curves' cadence."""
+    injector = set_params(TransitInjector(random_state=args.random_state), args.param)
+    if "cadence" in args.param:
+        check_cadence(injector, cadence, source="the files'")
+    return injector.set_params(cadence=cadence)
+
+
 def _predict_windows(args, model):
     """Light-curve FITS files: one score per window, beside its metadata."""
-    X, windows = load_lightcurves(args.data, n_points=model.n_features_in_)
-    cadence = windows["cadence"].iloc[0]
-    for name, built_for in model.get_params().items():
-        if name.endswith("cadence") and not np.isclose(built_for, cadence, rtol=0.01):
-            raise ValueError(
-                f"the model's {name} is {built_for * 1440:.4g} min but the files' "
-                f"cadence is {cadence * 1440:.4g} min; train a model on curves of "
-                "this cadence (with --param for each step's cadence)."
-            )
+    X, windows, _ = _read_windows(args.data, model.n_features_in_, model)
     windows["planet_proba"] = planet_proba(model, X)
     atomic_write(
         args.output,
@@ -275,11 +298,15 @@ def _predict_windows(args, model):
 def fit_classifier(args):
     check_writable(args.model)
     X, y = load_labelled(args.data, "training")
+    params = dict(args.param)
+    # The curves' cadence reaches every step that works in days.
+    cadence = params.pop("cadence", KEPLER_LONG_CADENCE)
     pipe = make_detection_pipeline(
+        cadence=cadence,
         classifier__verbose=int(progress(args)),
         classifier__random_state=args.random_state,
     )
-    set_params(pipe, args.param)
+    set_params(pipe, params)
     with interrupt_is_error():
         pipe.fit(X, y)
     save_model(pipe, args.model)
@@ -288,8 +315,18 @@ def fit_classifier(args):
 
 
 def evaluate(args):
-    X, y = load_labelled(args.data, "evaluating")
-    model = load_detector(args.model, "evaluate")
+    if _is_fits_source(args.data):
+        model = load_detector(args.model, "evaluate")  # its length cuts the windows
+        X, windows, _ = _read_windows(args.data, model.n_features_in_, model)
+        y = _window_labels(args.labels, windows)
+    elif args.labels is not None:
+        raise ValueError(
+            f"--labels {args.labels}: labels files are for FITS input; "
+            f"{args.data} carries its own labels."
+        )
+    else:
+        X, y = load_labelled(args.data, "evaluating")
+        model = load_detector(args.model, "evaluate")
     step = 1000
     score = np.concatenate(
         [
@@ -311,6 +348,41 @@ def evaluate(args):
     return 0
 
 
+def _window_labels(path, windows):
+    """Each window's label from a CSV of ``file`` or ``target`` and ``label``."""
+    if path is None:
+        raise ValueError(
+            "FITS files carry no labels; give --labels LABELS.csv with a 'file' "
+            "or 'target' column and a 'label' column (1 = planet host, 0 = not)."
+        )
+    table = pd.read_csv(path)
+    key = next((name for name in ("file", "target") if name in table.columns), None)
+    if key is None or "label" not in table.columns:
+        raise ValueError(
+            f"--labels {path}: needs a 'file' or 'target' column and a 'label' "
+            f"column, it has {', '.join(map(str, table.columns))}."
+        )
+    labels = dict(zip(table[key].astype(str), table["label"], strict=True))
+    missing = sorted(set(windows[key].astype(str)) - set(labels))
+    if missing:
+        raise ValueError(
+            f"--labels {path}: no label for {key} {missing[0]!r} "
+            f"({len(missing)} {key}s without one); add a row for each."
+        )
+    y = windows[key].astype(str).map(labels).to_numpy()
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError(
+            f"--labels {path}: labels must be 1 (planet host) or 0 (not), found "
+            f"{y[~np.isin(y, (0, 1))][0]!r}."
+        )
+    if len(np.unique(y)) < 2:
+        raise ValueError(
+            f"--labels {path}: evaluating a detector needs windows of both classes, "
+            f"but every window is labelled {y[0]!r}."
+        )
+    return y
+
+
 def fool(args):
     model = load_detector(args.model, "fool")
     X, _ = load_curves(args.generated)
@@ -329,15 +401,22 @@ def fool(args):
 def recovery(args):
     check_writable(args.output, folder=True)
     model = load_detector(args.model, "recovery")
-    X, y = load_curves(args.data)
-    if y is not None:
-        X = X[y == 0]
-    injector = set_params(TransitInjector(random_state=args.random_state), args.param)
+    if _is_fits_source(args.data):
+        # The files' stars, taken to have no planet of their own.
+        X, _, cadence = _read_windows(args.data, model.n_features_in_, model)
+        injector = _injector_at(args, cadence)
+    else:
+        X, y = load_curves(args.data)
+        if y is not None:
+            X = X[y == 0]
+        injector = set_params(
+            TransitInjector(random_state=args.random_state), args.param
+        )
     table = injection_recovery(
         model,
         X,
         injector,
-        recovery_grid(X.shape[1]),
+        recovery_grid(X.shape[1], injector.cadence),
         false_positive_rate=args.fpr,
         verbose=progress(args),
     )

@@ -110,34 +110,68 @@ def read_fits_lightcurve(path, *, flux_column, quality_bitmask):
         _fail(path, f"is not a readable FITS file ({str(exc).splitlines()[0]}).")
     if mission is None:
         _fail(path, "names no Kepler, K2 or TESS mission in TELESCOP.")
-    good = np.isfinite(time) & ((quality & bitmask(mission, quality_bitmask)) == 0)
+    grid, start, cadence = regular_grid(
+        path,
+        time,
+        flux,
+        quality & bitmask(mission, quality_bitmask),
+        timedel=timedel,
+        flagged_by=f"quality_bitmask={quality_bitmask!r}",
+    )
+    return grid, {
+        "file": os.path.basename(path),
+        "target": str(target) if target is not None else "",
+        "mission": mission,
+        "season": season,
+        "start": start,
+        "cadence": cadence,
+    }
+
+
+def regular_grid(name, time, flux, flagged, *, timedel=None, flagged_by="its flags"):
+    """A flux on a regular cadence grid, NaN where a cadence is missing.
+
+    Parameters
+    ----------
+    name : str
+        What the curve is called in errors (its file).
+    time, flux : ndarray of shape (n_cadences,)
+        Time stamps (days) and flux.
+    flagged : ndarray of shape (n_cadences,)
+        Nonzero where a cadence is dropped.
+    timedel : float or None, default=None
+        The cadence, if a header gives it; else the time stamps' median step.
+    flagged_by : str, default="its flags"
+        What flagged the cadences, for the error when all are.
+
+    Returns
+    -------
+    grid : ndarray
+        The flux at ``start + k * cadence``.
+    start, cadence : float
+        The grid's first time and its step, in days.
+    """
+    good = np.isfinite(time) & (np.asarray(flagged) == 0)
     if not good.any():
         _fail(
-            path,
-            f"every cadence is flagged by quality_bitmask={quality_bitmask!r} or "
-            "has no time; try quality_bitmask='none'.",
+            name,
+            f"every cadence is flagged by {flagged_by} or has no time; try "
+            "quality_bitmask='none'.",
         )
     time, flux = time[good], flux[good]
     steps = np.diff(time)
-    cadence = float(timedel) if timedel else float(np.median(steps))
+    cadence = float(timedel or (np.median(steps) if steps.size else 0.0))
     if not cadence > 0:
-        _fail(path, "has no positive cadence (TIMEDEL or time steps).")
+        _fail(name, "has no positive cadence (TIMEDEL or time steps).")
     index = np.round((time - time[0]) / cadence)
     off_grid = np.abs(time - time[0] - index * cadence) > 0.25 * cadence
     if off_grid.mean() > 0.01 or np.any(np.diff(index) <= 0):
         _fail(
-            path,
+            name,
             f"its cadence changes within the file (time steps from "
             f"{steps.min() * 1440:.3g} to {np.max(steps) * 1440:.3g} minutes); "
             "split it where the cadence changes.",
         )
     grid = np.full(int(index[-1]) + 1, np.nan)
     grid[index.astype(np.int64)] = flux
-    return grid, {
-        "file": os.path.basename(path),
-        "target": str(target) if target is not None else "",
-        "mission": mission,
-        "season": season,
-        "start": float(time[0]),
-        "cadence": cadence,
-    }
+    return grid, float(time[0]), cadence

@@ -114,3 +114,38 @@ def check_spec(name, value, *, low=None, high=None, closed=("neither", "neither"
         if below or above:
             allowed = f"> {low}" if high is None else f"lie in [{low}, {high})"
             raise ValueError(f"{name}={value!r} is out of range: it must {allowed}.")
+
+
+def cadences_of(estimator):
+    """Every ``*cadence`` parameter of an estimator and its steps, in days."""
+    if not hasattr(estimator, "get_params"):
+        return {}
+    return {
+        name: float(value)
+        for name, value in estimator.get_params(deep=True).items()
+        if name.rpartition("__")[2] == "cadence" and is_number(value)
+    }
+
+
+def check_cadence(estimator, cadence, *, source):
+    """Refuse an estimator built for another cadence than ``cadence``.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A detector, pipeline or injector; each of its (nested) parameters
+        named ``cadence`` must agree with ``cadence`` within 1 %.
+    cadence : float
+        The curves' sampling interval, in days.
+    source : str
+        Where ``cadence`` comes from, for the message (``"the files'"``,
+        ``"the injector's"``).
+    """
+    for name, built_for in cadences_of(estimator).items():
+        if not math.isclose(built_for, cadence, rel_tol=0.01):
+            raise ValueError(
+                f"the {type(estimator).__name__}'s {name} is "
+                f"{built_for * 1440:.4g} min but {source} cadence is "
+                f"{cadence * 1440:.4g} min; use a model built for this cadence "
+                "(make_detection_pipeline(cadence=...), TransitInjector(cadence=...))."
+            )

@@ -26,8 +26,10 @@ from skorch.callbacks import EarlyStopping, PrintLog, ProgressBar
 from skorch.dataset import ValidSplit
 from torch.utils.data import Dataset
 
+from ._constants import KEPLER_LONG_CADENCE
 from ._interrupt import keep_last_epoch
 from ._random import int_seed
+from ._validation import check_cadence
 from .injection import TransitInjector
 from .nn import PatchLSTMDetector, PrototypeLSTM
 from .nn.folding import FoldedViewDetector
@@ -221,6 +223,9 @@ class LightCurveClassifier(NeuralNetClassifier):
                 "injector must be a TransitInjector or None, got "
                 f"{type(self.injector).__name__}."
             )
+        if self.injector is not None:
+            # The injector's transits must be drawn on the module's time axis.
+            check_cadence(self, self.injector.cadence, source="the injector's")
         if not (self.train_split in ("stratified", None) or callable(self.train_split)):
             raise ValueError(
                 "train_split must be 'stratified', None or a skorch split callable, "
@@ -681,7 +686,7 @@ class DetectionPipeline(Pipeline):
         return self._chunked("predict", X, **params)
 
 
-def make_detection_pipeline(**params):
+def make_detection_pipeline(*, cadence=KEPLER_LONG_CADENCE, **params):
     """The recommended detector: clean each curve, then fold it.
 
     ``GapFiller`` (NaN cadences interpolated; curves without gaps pass
@@ -696,6 +701,11 @@ def make_detection_pipeline(**params):
 
     Parameters
     ----------
+    cadence : float, default=0.0204335
+        Sampling interval of the curves, in days (Kepler long cadence; TESS
+        2-minute curves are ``2 / 1440``): set on every step that works in
+        days (the filters' windows, the period grid, an ``injector``), and
+        checked by the studies and ``lcgan predict`` against the curves'.
     **params
         Set on the pipeline with ``set_params``, e.g.
         ``classifier__max_epochs=20``, ``classifier__module__hidden_size=16``
@@ -721,11 +731,26 @@ def make_detection_pipeline(**params):
     >>> pipe[-1].module.__name__
     'FoldedViewDetector'
     """
-    pipeline = make_patch_pipeline(classifier__module=FoldedViewDetector)
-    return pipeline.set_params(**params)
+    pipeline = make_patch_pipeline(
+        cadence=cadence,
+        classifier__module=FoldedViewDetector,
+        classifier__module__cadence=cadence,
+    )
+    return _with_cadence(pipeline.set_params(**params), cadence, params)
 
 
-def make_patch_pipeline(**params):
+def _with_cadence(pipeline, cadence, params):
+    """A training injector given in ``params`` works at the pipeline's cadence,
+    unless ``params`` gives it its own."""
+    injector = pipeline.get_params()["classifier__injector"]
+    if injector is not None and "classifier__injector__cadence" not in params:
+        pipeline.set_params(
+            classifier__injector=clone(injector).set_params(cadence=cadence)
+        )
+    return pipeline
+
+
+def make_patch_pipeline(*, cadence=KEPLER_LONG_CADENCE, **params):
     """The recommended cleaning, then the patch LSTM (a named option).
 
     The steps of :func:`make_detection_pipeline` with
@@ -736,6 +761,9 @@ def make_patch_pipeline(**params):
 
     Parameters
     ----------
+    cadence : float, default=0.0204335
+        Sampling interval of the curves, in days, as in
+        :func:`make_detection_pipeline`.
     **params
         Set on the pipeline with ``set_params``, e.g.
         ``classifier__module__conv_channels=8``.
@@ -755,16 +783,16 @@ def make_patch_pipeline(**params):
     pipeline = DetectionPipeline(
         [
             ("gaps", GapFiller()),
-            ("detrender", Detrender(window=1.0)),
+            ("detrender", Detrender(window=1.0, cadence=cadence)),
             ("normalizer", FluxNormalizer()),
-            ("clipper", OutlierClipper(sigma=5.0)),
+            ("clipper", OutlierClipper(sigma=5.0, cadence=cadence)),
             (
                 "classifier",
                 LightCurveClassifier(module=PatchLSTMDetector, class_weight="balanced"),
             ),
         ]
     )
-    return pipeline.set_params(**params)
+    return _with_cadence(pipeline.set_params(**params), cadence, params)
 
 
 def make_prototype_pipeline(**params):

@@ -31,6 +31,10 @@ DATA_HELP = (
     "curves: a Kaggle-layout CSV (LABEL 2 = host, 1 = not, then FLUX.1...; plain, "
     ".gz or .zip), a 2-D .npy array, or an .npz file with X (and y)"
 )
+FITS_HELP = (
+    DATA_HELP + "; or Kepler, K2 or TESS light-curve FITS files: a file or a "
+    "folder of them, cut into windows at their own cadence"
+)
 
 
 def parse_params(pairs):
@@ -171,7 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub = with_params(command("inject", "inject", "inject batman transits into curves"))
-    sub.add_argument("data", help=DATA_HELP)
+    sub.add_argument("data", help=FITS_HELP)
+    sub.add_argument(
+        "--n-points",
+        type=_positive_int,
+        default=3197,
+        help="FITS input: cadences per window (default: 3197)",
+    )
     sub.add_argument(
         "--output",
         required=True,
@@ -181,11 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     chunked(sub)
 
     sub = command("predict", "predict", "planet probability of each curve")
-    sub.add_argument(
-        "data",
-        help=DATA_HELP + "; or Kepler, K2 or TESS light-curve FITS files: a file or "
-        "a folder of them, scored window by window",
-    )
+    sub.add_argument("data", help=FITS_HELP + ", scored window by window")
     sub.add_argument("--model", required=True, help=MODEL_HELP)
     sub.add_argument(
         "--output",
@@ -206,8 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--model", required=True, help=MODEL_HELP)
 
     sub = command("evaluate", "evaluate", "score a detector on labelled curves")
-    sub.add_argument("data", help=DATA_HELP)
+    sub.add_argument("data", help=FITS_HELP)
     sub.add_argument("--model", required=True, help=MODEL_HELP)
+    sub.add_argument(
+        "--labels",
+        help="FITS input: a CSV with a 'file' or 'target' column and a 'label' "
+        "column (1 = planet host, 0 = not)",
+    )
 
     sub = with_params(
         command("fool", "fool", "fooling rate of a detector on generated curves")
@@ -218,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = with_params(
         command("recovery", "recovery", "injection-recovery completeness map")
     )
-    sub.add_argument("data", help=DATA_HELP)
+    sub.add_argument("data", help=FITS_HELP + " (taken as stars without planets)")
     sub.add_argument("--model", required=True, help=MODEL_HELP)
     sub.add_argument("--output", required=True, help="report folder")
     sub.add_argument(

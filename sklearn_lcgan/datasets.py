@@ -228,11 +228,167 @@ def load_lightcurves(
     """
     from ._fits import read_fits_lightcurve
 
-    rows, table = [], []
-    for path in _fits_files(paths):
+    def read(path):
         flux, info = read_fits_lightcurve(
             path, flux_column=flux_column, quality_bitmask=quality_bitmask
         )
+        return path, flux, info
+
+    return _cut_windows(
+        map(read, _fits_files(paths)), n_points, windows, units, source=paths
+    )
+
+
+@validate_params(
+    {
+        "lc_or_collection": "no_validation",
+        "n_points": [Interval(Integral, 2, None, closed="left")],
+        "flux_column": [str],
+        "quality_bitmask": [
+            StrOptions({"none", "default", "hard", "hardest"}),
+            Integral,
+        ],
+        "windows": [StrOptions({"first", "all"})],
+        "units": [StrOptions({"kaggle", "relative"})],
+    },
+    prefer_skip_nested_validation=True,
+)
+def from_lightkurve(
+    lc_or_collection,
+    *,
+    n_points=3197,
+    flux_column="flux",
+    quality_bitmask="default",
+    windows="first",
+    units="kaggle",
+):
+    """Windows of curves from lightkurve ``LightCurve`` objects.
+
+    The same as :func:`load_lightcurves`, for light curves a user already
+    holds in lightkurve (an optional extra: ``pip install
+    sklearn-lcgan[lightkurve]``): each loses the cadences its ``quality``
+    flags, lands on a regular cadence grid with NaN for gaps and is cut into
+    windows. The mission, target, season and cadence come from its ``meta``
+    (``MISSION`` or ``TELESCOP``, ``OBJECT``, ``QUARTER`` / ``CAMPAIGN`` /
+    ``SECTOR``, ``TIMEDEL``), the cadence else from its time stamps.
+
+    Parameters
+    ----------
+    lc_or_collection : lightkurve.LightCurve or lightkurve.LightCurveCollection
+        One light curve, a collection, or a list of light curves.
+    n_points : int, default=3197
+        Cadences per window.
+    flux_column : str, default="flux"
+        The column to read: ``"flux"`` (lightkurve's chosen flux),
+        ``"sap_flux"``, ``"pdcsap_flux"``...
+    quality_bitmask : {"none", "default", "hard", "hardest"} or int, default="default"
+        QUALITY bits that drop a cadence, as in :func:`load_lightcurves`; a
+        light curve without a ``quality`` column keeps every cadence.
+    windows : {"first", "all"}, default="first"
+        The first window of each light curve, or every non-overlapping one.
+    units : {"kaggle", "relative"}, default="kaggle"
+        Flux minus its median, in the light curve's flux units, or flux over
+        its median.
+
+    Returns
+    -------
+    X : ndarray of shape (n_windows, n_points)
+        The windows; NaN marks a gap.
+    windows : pandas.DataFrame of shape (n_windows, 9)
+        As in :func:`load_lightcurves`; ``file`` is the light curve's
+        ``FILENAME`` or its place in the collection (``"lightcurve 0"``...).
+
+    Raises
+    ------
+    TypeError
+        If an item is not a lightkurve light curve.
+    ValueError
+        As in :func:`load_lightcurves`, naming the light curve.
+    """
+    try:
+        import lightkurve
+    except ImportError:
+        raise ImportError(
+            "from_lightkurve needs lightkurve: pip install sklearn-lcgan[lightkurve]."
+        ) from None
+    if isinstance(lc_or_collection, lightkurve.LightCurve):
+        curves = [lc_or_collection]
+    elif isinstance(lc_or_collection, (lightkurve.LightCurveCollection, list, tuple)):
+        curves = list(lc_or_collection)
+    else:
+        raise TypeError(
+            "from_lightkurve takes a lightkurve LightCurve, a LightCurveCollection "
+            f"or a list of light curves, got {type(lc_or_collection).__name__}; "
+            "for FITS files use load_lightcurves."
+        )
+
+    def read(numbered):
+        number, lc = numbered
+        if not isinstance(lc, lightkurve.LightCurve):
+            raise TypeError(
+                f"item {number} of the collection is a {type(lc).__name__}, not a "
+                "lightkurve LightCurve."
+            )
+        flux, info = _read_lightkurve(
+            lc, f"lightcurve {number}", flux_column, quality_bitmask
+        )
+        return info["file"], flux, info
+
+    return _cut_windows(
+        map(read, enumerate(curves)), n_points, windows, units, source="light curves"
+    )
+
+
+def _read_lightkurve(lc, fallback_name, flux_column, quality_bitmask):
+    """One lightkurve light curve as a regularly sampled flux and its info."""
+    from ._fits import _SEASONS, bitmask, regular_grid
+
+    meta = {str(key).upper(): value for key, value in lc.meta.items()}
+    name = os.path.basename(str(meta.get("FILENAME") or fallback_name))
+    if flux_column not in lc.colnames:
+        raise ValueError(
+            f"{name}: has no {flux_column!r} column (it has "
+            f"{', '.join(lc.colnames)}); choose flux_column from those."
+        )
+    telescope = str(meta.get("MISSION") or meta.get("TELESCOP") or "").strip()
+    mission = {"KEPLER": "Kepler", "K2": "K2", "TESS": "TESS"}.get(telescope.upper())
+    if mission == "Kepler" and "CAMPAIGN" in meta:
+        mission = "K2"
+    flagged = np.zeros(len(lc), dtype=np.int64)
+    if "quality" in lc.colnames:
+        flagged = np.asarray(lc["quality"], dtype=np.int64) & bitmask(
+            mission, quality_bitmask
+        )
+    flux = np.ma.filled(np.ma.asarray(_values(lc[flux_column]), np.float64), np.nan)
+    time = np.asarray(lc.time.value, dtype=np.float64)
+    grid, start, cadence = regular_grid(
+        name,
+        time,
+        flux,
+        flagged,
+        timedel=meta.get("TIMEDEL"),
+        flagged_by=f"quality_bitmask={quality_bitmask!r}",
+    )
+    target = meta.get("OBJECT") or meta.get("LABEL") or meta.get("TARGETID")
+    return grid, {
+        "file": name,
+        "target": str(target) if target is not None else "",
+        "mission": mission,
+        "season": meta.get(_SEASONS.get(mission, ""), None),
+        "start": start,
+        "cadence": cadence,
+    }
+
+
+def _values(column):
+    """A table column's numbers, without astropy units."""
+    return getattr(column, "value", column)
+
+
+def _cut_windows(curves, n_points, windows, units, source):
+    """``(X, windows)`` from ``(name, flux_on_grid, info)``, one source at a time."""
+    rows, table = [], []
+    for path, flux, info in curves:
         if table and not np.isclose(info["cadence"], table[0]["cadence"], rtol=1e-3):
             raise ValueError(
                 f"{path}: its cadence ({info['cadence'] * 1440:.4g} min) differs "
@@ -274,7 +430,7 @@ def load_lightcurves(
                 }
             )
     if not rows:
-        raise ValueError(f"{paths}: no window with at least 2 valid cadences.")
+        raise ValueError(f"{source}: no window with at least 2 valid cadences.")
     columns = ["file", "target", "mission", "season", "window", "start", "cadence"]
     return np.vstack(rows), pd.DataFrame(table)[[*columns, "gap_fraction", "n_points"]]
 

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_array
 from tqdm.auto import tqdm
 
 from ._constants import KEPLER_LONG_CADENCE
+from ._validation import cadences_of, check_cadence
 from .injection import TransitInjector
 
 DEFAULT_SNR_BINS = (7.0, 12.0, 18.0, 24.0, 30.0)
@@ -148,6 +149,7 @@ def fooling_rate(
     """
     X = check_array(X_generated, dtype=np.float64)
     injector = clone(TransitInjector(random_state=0) if injector is None else injector)
+    check_cadence(classifier, injector.cadence, source="the injector's")
     with tqdm(total=3, desc="fooling rate", disable=not verbose) as bar:
         injector.fit(X)
         X_injected, params = injector.inject(
@@ -234,6 +236,7 @@ def injection_recovery(
     """
     X = check_array(X_base, dtype=np.float64)
     injector = clone(TransitInjector(random_state=0) if injector is None else injector)
+    check_cadence(classifier, injector.cadence, source="the injector's")
     grid = (
         {"snr": [5.0, 10.0, 20.0], "period": [1.0, 3.0, 10.0]} if grid is None else grid
     )
@@ -321,6 +324,8 @@ def augmentation_gain(
     rng = check_random_state(random_state)
     sets = {"none": (X_train, y_train)}
     for name, augmenter in augmenters.items():
+        for cadence in cadences_of(augmenter).values():
+            check_cadence(estimator, cadence, source=f"augmenter {name!r}'s")
         if hasattr(augmenter, "fit_resample"):
             sets[name] = clone(augmenter).fit_resample(X_train, y_train)
         elif hasattr(augmenter, "sample"):

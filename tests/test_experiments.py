@@ -8,6 +8,7 @@ from sklearn_lcgan import (
     TransitCurveGenerator,
     TransitInjector,
     TransitOversampler,
+    make_detection_pipeline,
     make_kepler_like,
 )
 from sklearn_lcgan.experiments import (
@@ -130,3 +131,29 @@ def test_augmentation_gain_trains_each_version(data):
     )
     with pytest.raises(TypeError, match="neither fit_resample nor sample"):
         augmentation_gain(depth_detector(), X, y, X_test, y_test, augmenters={"x": 1})
+
+
+def test_studies_refuse_an_injector_of_another_cadence_than_the_detector():
+    X, y = make_kepler_like(20, n_points=200, random_state=0)
+    tess = make_detection_pipeline(cadence=2 / 1440)
+    assert {
+        name: round(value * 1440, 3)
+        for name, value in tess.get_params().items()
+        if name.endswith("cadence")
+    } == {"detrender__cadence": 2.0, "clipper__cadence": 2.0,
+          "classifier__module__cadence": 2.0}  # fmt: skip
+    kepler = TransitInjector(random_state=0)
+    message = "detrender__cadence is 2 min but the injector's cadence is 29.42 min"
+    with pytest.raises(ValueError, match=message):
+        injection_recovery(tess, X, kepler, {"snr": [10.0], "period": [1.0]})
+    with pytest.raises(ValueError, match=message):
+        fooling_rate(tess, X, injector=kepler)
+    with pytest.raises(ValueError, match="augmenter 'oversampled'"):
+        augmentation_gain(
+            tess, X, y, X, y,
+            augmenters={"oversampled": TransitOversampler(injector=kepler)},
+        )  # fmt: skip
+    injected = make_detection_pipeline(
+        cadence=2 / 1440, classifier__injector=kepler
+    ).get_params()["classifier__injector"]
+    assert injected.cadence == 2 / 1440 and kepler.cadence != injected.cadence

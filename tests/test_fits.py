@@ -198,3 +198,135 @@ def test_lcgan_predict_scores_every_window_of_a_folder(tmp_path, capsys):
         main(["predict", str(folder), "--model", str(model), "--output", str(out)]) == 2
     )
     assert not out.exists()
+
+
+def _tiny_detector(tmp_path, X, y, *extra):
+    np.savez(tmp_path / "train.npz", X=X, y=y)
+    model = tmp_path / "m.lcgan"
+    fit = ["fit-classifier", str(tmp_path / "train.npz"), "--model", str(model)]
+    tiny = [
+        "--param",
+        "classifier__max_epochs=1",
+        "--param",
+        "classifier__module__hidden_size=8",
+        *extra,
+    ]
+    assert main([*fit, *tiny]) == 0
+    return model
+
+
+def _stars_folder(folder, X, mission="Kepler", cadence=LONG):
+    folder.mkdir()
+    for k, curve in enumerate(X):
+        write_lightcurve(
+            folder / f"star{k}.fits",
+            mission=mission,
+            cadence=cadence,
+            flux=5000 + 50 * curve / X.std(),
+            n=X.shape[1],
+        )
+    return folder
+
+
+def test_lcgan_evaluate_inject_and_recovery_read_fits_folders(tmp_path, capsys):
+    X, y = make_kepler_like(40, n_points=300, snr=30.0, random_state=4)
+    model = _tiny_detector(tmp_path, X, y)
+    folder = _stars_folder(tmp_path / "stars", X[:6])
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"file": [f"star{k}.fits" for k in range(6)], "label": y[:6]}).pipe(
+        lambda t: t.assign(label=[1, 0, 1, 0, 0, 0])
+    ).to_csv(labels, index=False)
+    evaluated = ["evaluate", str(folder), "--model", str(model)]
+    assert main([*evaluated, "--labels", str(labels)]) == 0
+    assert '"n_curves": 6' in capsys.readouterr().out
+    assert main(evaluated) == 2
+    assert "give --labels LABELS.csv" in capsys.readouterr().err
+
+    injected = tmp_path / "injected.npz"
+    command = ["inject", str(folder), "--output", str(injected), "--n-points", "300"]
+    assert main(command) == 0
+    with np.load(injected) as saved:
+        assert saved["X"].shape == (6, 300) and (saved["y"] == 1).all()
+    params = pd.read_csv(tmp_path / "injected.params.csv")
+    assert len(params) == 6
+
+    report = tmp_path / "report"
+    command = ["recovery", str(folder), "--model", str(model), "--output", str(report)]
+    with pytest.warns(UserWarning, match="give at least 1000 curves"):
+        assert main(command) == 0
+    assert (report / "completeness.png").exists()
+
+    tess = _stars_folder(tmp_path / "tess", X[:3], "TESS", TWO_MINUTES)
+    command = ["recovery", str(tess), "--model", str(model), "--output", str(report)]
+    assert main(command) == 2
+    assert "the files' cadence is 2 min" in capsys.readouterr().err
+    fast = ["--param", "cadence=0.01", "--n-points", "300"]
+    assert main(["inject", str(tess), "--output", str(injected), *fast]) == 2
+    assert "cadence is 14.4 min but the files' cadence is 2 min" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_detector_built_for_two_minute_cadence_scores_tess_files(tmp_path, capsys):
+    X, y = make_kepler_like(  # 2.1 days: room for two transits of 0.24 days
+        40, n_points=1500, snr=30.0, cadence=TWO_MINUTES, random_state=5
+    )
+    model = _tiny_detector(tmp_path, X, y, "--param", "cadence=0.001388888")
+    assert "unknown" not in capsys.readouterr().err
+    tess = _stars_folder(tmp_path / "tess", X[:3], "TESS", TWO_MINUTES)
+    out = tmp_path / "scores.csv"
+    predicted = ["predict", str(tess), "--model", str(model), "--output", str(out)]
+    assert main(predicted) == 0
+    assert pd.read_csv(out)["cadence"].mul(1440).round(3).eq(2).all()
+
+
+def test_from_lightkurve_reads_light_curves_and_collections():
+    lk = pytest.importorskip("lightkurve")
+    from astropy.time import Time
+
+    from sklearn_lcgan.datasets import from_lightkurve
+
+    n = 500
+    flux = 5000 + np.arange(n, dtype=float)
+    quality = np.zeros(n, dtype=np.int32)
+    quality[[10, 11]] = 32  # dropped by the default bitmask
+    keep = np.setdiff1d(np.arange(n), [30, 31])  # missing cadences
+    time = 131.5 + np.arange(n) * LONG
+    kepler = lk.KeplerLightCurve(
+        time=Time(time[keep], format="bkjd"),
+        flux=flux[keep],
+        quality=quality[keep],
+        meta={"MISSION": "Kepler", "QUARTER": 4, "OBJECT": "KIC 11446443"},
+    )
+    X, windows = from_lightkurve(kepler, n_points=400)
+    assert X.shape == (1, 400)
+    assert np.flatnonzero(np.isnan(X[0])).tolist() == [10, 11, 30, 31]
+    row = windows.iloc[0]
+    assert (row["file"], row["mission"], row["season"]) == ("lightcurve 0", "Kepler", 4)
+    assert row["target"] == "KIC 11446443"
+    assert row["cadence"] == pytest.approx(LONG)
+
+    tess = lk.TessLightCurve(
+        time=Time(2000 + np.arange(n) * LONG, format="btjd"),
+        flux=np.full(n, 100.0) + np.sin(np.arange(n)),
+        meta={"MISSION": "TESS", "SECTOR": 7, "FILENAME": "/data/tess_lc.fits"},
+    )
+    X, windows = from_lightkurve(
+        lk.LightCurveCollection([kepler, tess]),
+        n_points=200,
+        windows="all",
+        units="relative",
+    )
+    assert windows["file"].tolist() == ["lightcurve 0"] * 2 + ["tess_lc.fits"] * 2
+    assert windows["mission"].tolist()[-1] == "TESS" and windows["season"].iloc[-1] == 7
+    np.testing.assert_allclose(np.nanmedian(X, axis=1), 1.0)
+
+    with pytest.raises(ValueError, match="has no 'pdcsap_flux' column"):
+        from_lightkurve(tess, n_points=200, flux_column="pdcsap_flux")
+    with pytest.raises(TypeError, match="not a lightkurve LightCurve"):
+        from_lightkurve([kepler, X], n_points=200)
+    with pytest.raises(TypeError, match="for FITS files use load_lightcurves"):
+        from_lightkurve("kplr.fits")
+    short = lk.LightCurve(time=np.arange(50) * LONG, flux=np.ones(50))
+    with pytest.raises(ValueError, match="lightcurve 0: 50 cadences"):
+        from_lightkurve(short, n_points=100)
