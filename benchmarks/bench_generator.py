@@ -200,7 +200,7 @@ def main(n_train=5000, max_epochs=30, only=()):
         gan = TransitCurveGenerator(transit_injector=injector, random_state=0, **params)
         gan.fit(X)
         per_epoch = np.mean([h["seconds"] for h in gan.history_])
-        fake = gan.sample(N_EVAL, random_state=1)
+        fake, _ = gan.sample(N_EVAL, random_state=1)
         rate = samples_per_second(gan, N_EVAL * 5)
         planets, _, params_ = gan.sample(
             N_PLANETS, y=1, random_state=2, return_params=True

@@ -40,7 +40,7 @@ def main(max_epochs=60):
     found = {}
     for pack in (1, 4):
         gan = TransitCurveGenerator(max_epochs=max_epochs, pack=pack, random_state=0)
-        samples = gan.fit(stars).sample(N_SAMPLES, random_state=1)
+        samples, _ = gan.fit(stars).sample(N_SAMPLES, random_state=1)
         seconds = np.mean([h["seconds"] for h in gan.history_])
         found[pack] = mean_abs_correlation(samples)
         print(

@@ -26,7 +26,7 @@ detector = make_detection_pipeline(
 ).fit(X_aug, y_aug)
 
 gan = TransitCurveGenerator(max_epochs=3, random_state=0).fit(X[y == 0])
-generated = gan.sample(200, random_state=0)
+generated, _ = gan.sample(200, random_state=0)
 
 # %%
 result = fooling_rate(detector, generated, injector=TransitInjector(random_state=0))

@@ -24,7 +24,7 @@ gan = TransitCurveGenerator(
 
 # %%
 # Plain samples, and planet hosts with the parameters of their transits.
-samples = gan.sample(100, random_state=0)
+samples, _ = gan.sample(100, random_state=0)
 planets, labels, params = gan.sample(3, y=1, random_state=1, return_params=True)
 print(params[["period", "t0", "snr", "depth"]])
 print("discriminative score", discriminative_score(held_out, samples))

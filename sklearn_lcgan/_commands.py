@@ -182,8 +182,9 @@ def sample(args):
             "TransitCurveGenerator (train one with lcgan fit-generator)."
         )
     y = 1 if args.planets else None
-    out = gan.sample(args.n, y=y, random_state=args.random_state, return_params=True)
-    X, labels, params = out if len(out) == 3 else (out[0], None, out[1])
+    X, labels, params = gan.sample(
+        args.n, y=y, random_state=args.random_state, return_params=True
+    )
     save_curves(args.output, X, labels, params)
     print(f"{args.n} curves written to {args.output}")
     return 0

@@ -163,8 +163,7 @@ def sample_blocks(
     seeds = rng.randint(2**31 - 1, size=len(sizes))
 
     def draw(size, seed):
-        out = generator.sample(size, y=y, random_state=int(seed))
-        return out[0] if isinstance(out, tuple) else out
+        return generator.sample(size, y=y, random_state=int(seed))[0]
 
     blocks = [
         da.from_delayed(

@@ -14,7 +14,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _gan_sampling
+from . import _curve_shape, _gan_sampling
 from ._gan_training import GANTraining
 from ._random import int_seed
 from ._robust import nan_centre_scale
@@ -64,20 +64,24 @@ class TransitCurveGenerator(BaseEstimator):
         layers (the prototype's network, shaped by ``noise_head``,
         ``upsample`` and ``coloured_noise``), or the sizes of a star's parts,
         which a synthesiser adds up (:class:`sklearn_lcgan.nn.ComponentGenerator`).
-    rotation_cycles : (float, float), default=(0.5, 150.0)
+    rotation_cycles : "auto" or (float, float), default="auto"
         With ``synthesis="components"``, the range of rotation frequencies,
         in cycles over the curve, from which each sample's is drawn
         log-uniformly: the network can shrink a rotation whose frequency no
-        star has, but not perfectly.
-    thruster_period : float or None, default=None
+        star has, but not perfectly. "auto" estimates it in ``fit`` from the
+        training curves' strongest slow frequencies.
+    thruster_period : "auto", float or None, default="auto"
         With ``synthesis="components"``, the mean number of cadences between
         the resets of a sawtooth systematic, such as K2's roll correction
         every 5.9 hours (12.0 long cadences); None adds none. The firings
-        drift from a strict period by a learnt random walk.
-    max_spike_height : float or None, default=None
+        drift from a strict period by a learnt random walk. "auto" finds it
+        in ``fit`` as a peak of the training curves' mean spectrum, or adds
+        none if there is no such peak.
+    max_spike_height : "auto", float or None, default="auto"
         With ``synthesis="components"``, the tallest a spike may stand, in
         units of the sample's white noise (log-normal heights have a long
-        tail); None sets no limit.
+        tail); None sets no limit. "auto" takes the tallest single-cadence
+        rise of the training curves (99th percentile), with a fifth to spare.
     standardise_output : bool, default=False
         Put each generated curve on the training curves' scale (less its
         median, over its robust scatter) before the critic sees it and before
@@ -182,6 +186,9 @@ class TransitCurveGenerator(BaseEstimator):
         network, and ``seconds``.
     classes_ : ndarray or None
         The labels seen in ``fit``; None for an unconditional generator.
+    rotation_cycles_, thruster_period_, max_spike_height_
+        The component synthesiser's ranges in use: the parameters, or their
+        estimates from the training curves where they are "auto".
     levels_, scales_ : ndarray of shape (n_curves,)
         Each training curve's median and robust scatter, drawn from in
         ``sample``.
@@ -209,16 +216,25 @@ class TransitCurveGenerator(BaseEstimator):
     >>> X, _ = make_kepler_like(64, n_points=256, planet_fraction=0.0, random_state=0)
     >>> gan = TransitCurveGenerator(max_epochs=2, generator_hidden=(64,),
     ...                             random_state=0).fit(X)
-    >>> gan.sample(5, random_state=0).shape
+    >>> samples, labels = gan.sample(5, random_state=0)
+    >>> samples.shape
     (5, 256)
     """
 
     _parameter_constraints = {
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "synthesis": [StrOptions({"dense", "components"})],
-        "rotation_cycles": [tuple, list],
-        "thruster_period": [Interval(Real, 2, None, closed="left"), None],
-        "max_spike_height": [Interval(Real, 1, None, closed="left"), None],
+        "rotation_cycles": [StrOptions({"auto"}), tuple, list],
+        "thruster_period": [
+            StrOptions({"auto"}),
+            Interval(Real, 2, None, closed="left"),
+            None,
+        ],
+        "max_spike_height": [
+            StrOptions({"auto"}),
+            Interval(Real, 1, None, closed="left"),
+            None,
+        ],
         "standardise_output": ["boolean"],
         "noise_falls_above": [Interval(Real, 0, None, closed="left"), None],
         "generator_hidden": [tuple, list],
@@ -256,9 +272,9 @@ class TransitCurveGenerator(BaseEstimator):
         *,
         latent_dim=100,
         synthesis="dense",
-        rotation_cycles=(0.5, 150.0),
-        thruster_period=None,
-        max_spike_height=None,
+        rotation_cycles="auto",
+        thruster_period="auto",
+        max_spike_height="auto",
         standardise_output=False,
         noise_falls_above=None,
         generator_hidden=(512, 1024, 1024),
@@ -382,6 +398,7 @@ class TransitCurveGenerator(BaseEstimator):
                 f"curve {int(np.flatnonzero(too_large)[0])} has flux beyond float32 "
                 f"(about {_FLOAT32_SAFE:.0e}); divide the flux by a constant first."
             )
+        self._estimate_ranges(Z)
 
         seed = int_seed(self.random_state)
         device = torch.device(self.device)
@@ -394,9 +411,22 @@ class TransitCurveGenerator(BaseEstimator):
             training.run(Z, codes, seed, device)
         return self
 
+    def _estimate_ranges(self, Z):
+        """The synthesiser's ranges: as given, or estimated from the curves
+        (None for the dense generator, which has no such parts)."""
+        for name in ("rotation_cycles", "thruster_period", "max_spike_height"):
+            value = getattr(self, name)
+            if self.synthesis != "components":
+                value = None
+            elif isinstance(value, str):  # "auto"
+                value = getattr(_curve_shape, name)(Z)
+            setattr(self, f"{name}_", value)
+        if self.rotation_cycles_ is not None:
+            self.rotation_cycles_ = tuple(float(c) for c in self.rotation_cycles_)
+
     def _check_settings(self, n_curves):
         """Refuse settings that contradict each other or the data."""
-        if self.synthesis == "components":
+        if self.synthesis == "components" and not isinstance(self.rotation_cycles, str):
             check_positive_range(
                 "rotation_cycles",
                 self.rotation_cycles,
@@ -440,9 +470,9 @@ class TransitCurveGenerator(BaseEstimator):
                 self.latent_dim,
                 tuple(self.generator_hidden),
                 n_classes,
-                cycles=tuple(float(c) for c in self.rotation_cycles),
-                max_spike_height=self.max_spike_height,
-                thruster_period=self.thruster_period,
+                cycles=self.rotation_cycles_,
+                max_spike_height=self.max_spike_height_,
+                thruster_period=self.thruster_period_,
                 noise_falls_above=self.noise_falls_above,
             )
         else:
@@ -504,7 +534,9 @@ class TransitCurveGenerator(BaseEstimator):
         y : label, array-like of shape (n_samples,) or None, default=None
             Class of each sample. For a conditional generator None draws
             classes in their training proportions; for an unconditional one
-            ``y`` may mark samples ``planet_label`` to get an injected transit.
+            ``y`` may mark samples ``planet_label`` to get an injected
+            transit, and None labels every sample 0 (a star as trained,
+            without a planet).
         random_state : int, RandomState instance or None, default=None
             Seed; the same seed gives the same curves.
         return_params : bool, default=False
@@ -515,7 +547,7 @@ class TransitCurveGenerator(BaseEstimator):
         X : ndarray of shape (n_samples, n_points)
             Generated curves, float64.
         y : ndarray of shape (n_samples,)
-            Their labels; only for a conditional generator or given ``y``.
+            Their labels.
         params : pandas.DataFrame
             Only if ``return_params``: one row per injected curve, indexed by
             its row in ``X``.
@@ -560,10 +592,9 @@ class TransitCurveGenerator(BaseEstimator):
                     X[hosts], injector.draw_params(X[hosts]), return_params=True
                 )
                 params.index = hosts
-        out = (X,) if labels is None else (X, labels)
-        if return_params:
-            out = (*out, params)
-        return out[0] if len(out) == 1 else out
+        if labels is None:
+            labels = np.zeros(n_samples, dtype=np.int64)
+        return (X, labels, params) if return_params else (X, labels)
 
     def _sample_labels(self, n_samples, y, rng):
         """Labels and class codes of the samples to draw."""
@@ -607,8 +638,6 @@ class TransitCurveGenerator(BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        samples = self.sample(max(len(X), 2), random_state=0)
-        if isinstance(samples, tuple):
-            samples = samples[0]
+        samples, _ = self.sample(max(len(X), 2), random_state=0)
         real = X if len(X) > 1 else np.vstack([X, X])
         return -curve_mmd(samples, real)

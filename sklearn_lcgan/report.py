@@ -184,7 +184,7 @@ def run_demo(
         gan = TransitCurveGenerator(
             max_epochs=gan_epochs, transit_injector=injector, random_state=seed
         ).fit(noise)
-        generated = gan.sample(len(X_test), random_state=seed)
+        generated, _ = gan.sample(len(X_test), random_state=seed)
         planets, _, planet_params = gan.sample(
             n_base, y=1, random_state=seed + 1, return_params=True
         )

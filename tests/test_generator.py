@@ -153,7 +153,7 @@ def test_each_chunk_of_samples_reads_fresh_draws(curves, monkeypatch):
         noise_head=False, max_epochs=1, random_state=0, **TINY
     ).fit(X)
     monkeypatch.setattr(sklearn_lcgan._gan_sampling, "SAMPLE_CHUNK", 4)
-    samples = gan.sample(9, random_state=2)
+    samples, _ = gan.sample(9, random_state=2)
     # Each sample takes a training curve's level and scale: compare shapes.
     shapes = (samples - samples.mean(1, keepdims=True)) / samples.std(1, keepdims=True)
     gaps = np.abs(shapes[:, None] - shapes[None]).max(axis=2)
@@ -248,7 +248,7 @@ def test_diverging_training_stops_with_clear_error_and_last_good_weights(
         gan.fit(X)
     assert len(gan.history_) == 1
     np.testing.assert_array_equal(
-        gan.sample(4, random_state=0), one_epoch.sample(4, random_state=0)
+        gan.sample(4, random_state=0)[0], one_epoch.sample(4, random_state=0)[0]
     )
 
 
@@ -279,7 +279,7 @@ def test_interrupted_training_keeps_last_good_weights_and_says_so(curves, monkey
         gan.fit(X)
     assert len(gan.history_) == 1
     np.testing.assert_array_equal(
-        gan.sample(4, random_state=0), one_epoch.sample(4, random_state=0)
+        gan.sample(4, random_state=0)[0], one_epoch.sample(4, random_state=0)[0]
     )
 
 
@@ -330,7 +330,7 @@ def test_upsampled_output_joins_knots_with_straight_lines(curves):
     np.testing.assert_allclose(smooth, expected, rtol=1e-5, atol=1e-6)
     X, _ = curves
     gan = TransitCurveGenerator(max_epochs=1, upsample=5, random_state=0, **TINY)
-    assert gan.fit(X[:, :511]).sample(3, random_state=0).shape == (3, 511)
+    assert gan.fit(X[:, :511]).sample(3, random_state=0)[0].shape == (3, 511)
 
 
 def test_packed_critic_scores_curves_together(curves):
@@ -400,7 +400,7 @@ def test_spectral_loss_brings_the_noise_colour_closer(curves):
     first, last = spectral.history_[0], spectral.history_[-1]
     assert last["spectral_mmd"] < first["spectral_mmd"]
     distance = [
-        psd_distance(X, gan.sample(200, random_state=0)) for gan in (plain, spectral)
+        psd_distance(X, gan.sample(200, random_state=0)[0]) for gan in (plain, spectral)
     ]
     assert distance[1] < 0.95 * distance[0]
 
@@ -544,8 +544,29 @@ def test_metrics_near_ideal_for_same_distribution_far_for_white_noise(real_sets)
     A, B, noise = real_sets
     assert abs(mmd(A, B)) < 0.003 < mmd(A, noise)
     assert psd_distance(A, B) < 0.25 < 0.6 < psd_distance(A, noise)
-    assert discriminative_score(A, B) < 0.12
     assert discriminative_score(A, noise) > 0.4
+
+
+def test_discriminative_score_passes_one_source_and_catches_what_is_missing(
+    real_sets,
+):
+    A, B, _ = real_sets
+    same, parts = discriminative_score(A, B, return_parts=True)
+    assert same < 0.12 and set(parts) == {"statistics", "network"}
+    assert same == max(parts.values())
+    # Phase-shuffled: the same power spectrum, but Gaussian, without spikes,
+    # steps or flares.
+    rng = np.random.default_rng(0)
+    spectrum = np.fft.rfft(B, axis=1)
+    phases = np.exp(2j * np.pi * rng.random(spectrum.shape))
+    phases[:, 0] = 1
+    shuffled = np.fft.irfft(np.abs(spectrum) * phases, n=B.shape[1], axis=1)
+    assert discriminative_score(A, shuffled) > 0.3
+    # One component missing: the stars' slow variability (rotation, drifts).
+    from scipy.ndimage import median_filter
+
+    still = B - median_filter(B, size=(1, 101), mode="nearest")
+    assert discriminative_score(A, still) > 0.2
 
 
 def test_discriminative_score_sees_cosmic_ray_spikes(real_sets):
@@ -567,6 +588,8 @@ def test_metrics_reject_mismatched_sets(real_sets):
         mmd(A, A[:, :100])
     with pytest.raises(ValueError, match="at least 10 curves"):
         discriminative_score(A[:5], A[:5])
+    with pytest.raises(ValueError, match="X_fake 100; compare curves of one length"):
+        discriminative_score(A, A[:, :100])
 
 
 def _silent_components(generator):
@@ -790,7 +813,7 @@ def test_standardised_output_samples_take_a_training_curves_scale(
     params = dict(synthesis=synthesis, max_epochs=1, random_state=0, **TINY)
     for standardise in (True, False):
         gan = TransitCurveGenerator(standardise_output=standardise, **params).fit(X)
-        centre, scale = nan_centre_scale(gan.sample(50, random_state=0))
+        centre, scale = nan_centre_scale(gan.sample(50, random_state=0)[0])
         # Each sample's median and scatter are those of one training curve.
         pairs = np.c_[gan.levels_, gan.scales_]
         distance = np.abs(np.c_[centre, scale][:, None, :] - pairs[None]).sum(2)
@@ -924,3 +947,25 @@ def test_spectrum_critic_reads_the_power_spectrum(curves):
         X, y
     )
     _check_conditional_sampling(gan)
+
+
+def test_the_synthesisers_ranges_are_estimated_from_the_training_curves():
+    X, _ = make_kepler_like(200, n_points=1024, planet_fraction=0.0, random_state=3)
+    params = dict(synthesis="components", max_epochs=1, random_state=0, **TINY)
+    gan = TransitCurveGenerator(**params).fit(X)
+    # The simulator's roll sawtooth resets every 0.2452 days, 12.0 long cadences.
+    assert gan.thruster_period_ == pytest.approx(12.0, rel=0.05)
+    assert gan.generator_.thruster_period == gan.thruster_period_
+    low, high = gan.rotation_cycles_
+    assert 0.5 <= low < 2 and 10 < high < 200
+    assert 10 < gan.max_spike_height_ == gan.generator_.max_spike_height
+    white = np.random.default_rng(0).normal(size=X.shape)
+    quiet = TransitCurveGenerator(**params).fit(white)
+    assert quiet.thruster_period_ is None and quiet.generator_.n_firings == 0
+    assert 3 <= quiet.max_spike_height_ < 8  # Gaussian noise has no spikes
+    given = TransitCurveGenerator(
+        **params, thruster_period=None, rotation_cycles=(2.0, 40.0)
+    ).fit(X)
+    assert given.thruster_period_ is None and given.rotation_cycles_ == (2.0, 40.0)
+    dense = TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
+    assert dense.thruster_period_ is None and dense.rotation_cycles_ is None

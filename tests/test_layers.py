@@ -17,11 +17,11 @@ PACKAGE = pathlib.Path(__file__).parents[1] / "sklearn_lcgan"
 LAYERS = [
     ["_version", "_constants"],
     ["_random", "_validation", "_atomic", "_interrupt"],
-    ["_robust", "_physics"],
+    ["_robust", "_physics", "_curve_shape"],
     ["_planets"],
     ["_stars"],
     ["nn"],
-    ["io", "_two_sample", "_fits"],
+    ["io", "_two_sample", "_fits", "_realism"],
     ["preprocessing", "injection", "datasets"],
     ["_gan_training"],
     ["_gan_sampling"],
