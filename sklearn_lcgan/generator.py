@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -359,12 +360,15 @@ class TransitCurveGenerator(BaseEstimator):
         self : TransitCurveGenerator
             The fitted generator.
         """
-        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        X = validate_data(
+            self, X, dtype=np.float64, ensure_min_samples=2, ensure_all_finite=False
+        )
         if X.shape[1] < 2:
             raise ValueError(
                 f"Found array with {X.shape[1]} feature(s); curves need at least "
                 "2 points."
             )
+        self._check_curves(X)
         if y is None:
             self.classes_ = None
             codes = np.zeros(len(X), dtype=np.int64)
@@ -410,6 +414,40 @@ class TransitCurveGenerator(BaseEstimator):
             training.resume()
             training.run(Z, codes, seed, device)
         return self
+
+    def _check_curves(self, X):
+        """Refuse curves a GAN cannot learn from, naming the first and the fix."""
+        gaps = ~np.isfinite(X).all(axis=1)
+        if gaps.any():
+            k = int(np.flatnonzero(gaps)[0])
+            what = "has no finite flux" if not np.isfinite(X[k]).any() else "has gaps"
+            raise ValueError(
+                f"curve {k} {what} (NaN or inf; {int(gaps.sum())} such curves); "
+                "fill gaps with preprocessing.GapFiller first, and drop curves "
+                "without flux."
+            )
+        constant = np.ptp(X, axis=1) == 0
+        if constant.all():
+            raise ValueError(
+                "every curve is constant: there is no noise to learn; give curves "
+                "with flux that varies."
+            )
+        if constant.any():
+            warnings.warn(
+                f"curve {int(np.flatnonzero(constant)[0])} is constant "
+                f"({int(constant.sum())} such curves); the generator learns to draw "
+                "flat curves too. Drop them.",
+                UserWarning,
+                stacklevel=3,
+            )
+        if len(X) < self.batch_size:
+            # As MLPClassifier does: clip the batch, and say so.
+            warnings.warn(
+                f"X has {len(X)} curves, fewer than batch_size={self.batch_size}; "
+                f"each step takes all {len(X)}. Lower batch_size to silence this.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _estimate_ranges(self, Z):
         """The synthesiser's ranges: as given, or estimated from the curves
@@ -603,6 +641,22 @@ class TransitCurveGenerator(BaseEstimator):
             if y is None:
                 return None, codes
             labels = np.broadcast_to(np.asarray(y), (n_samples,)).copy()
+            hosts = labels == self.planet_label
+            others = labels[~hosts]
+            if others.size and not (others == 0).all():
+                raise ValueError(
+                    f"y holds {others[others != 0][0]!r}: this generator was fitted "
+                    f"without labels, so y may mark only planet hosts "
+                    f"({self.planet_label!r}) and stars without planets (0); fit "
+                    "it with y to draw other classes."
+                )
+            if hosts.any() and self.transit_injector is None:
+                raise ValueError(
+                    f"y asks for planet hosts ({self.planet_label!r}), but this "
+                    "generator, fitted without labels, has no transit_injector to "
+                    "give them transits; set transit_injector=TransitInjector() "
+                    "(no refit needed)."
+                )
             return labels, codes
         if y is None:
             freq = np.bincount(self.train_codes_, minlength=len(self.classes_))

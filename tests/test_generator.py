@@ -199,8 +199,29 @@ def test_not_fitted_and_bad_requests(curves, conditional_gan):
     with pytest.raises(ValueError, match="not a class seen in fit"):
         conditional_gan.sample(3, y=7)
     X, _ = curves
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match="curve 0 has no finite flux.*GapFiller"):
         TransitCurveGenerator(**TINY).fit(np.where(X > 1e12, 0, np.nan))
+    gappy = X.copy()
+    gappy[3, 10:20] = np.nan
+    with pytest.raises(ValueError, match="curve 3 has gaps .*1 such curves"):
+        TransitCurveGenerator(**TINY).fit(gappy)
+    with pytest.raises(ValueError, match="every curve is constant"):
+        TransitCurveGenerator(**TINY).fit(np.ones_like(X))
+    flat = X.copy()
+    flat[5] = 2.0
+    with pytest.warns(UserWarning, match="curve 5 is constant .*Drop them"):
+        TransitCurveGenerator(max_epochs=1, **TINY).fit(flat)
+    with pytest.warns(UserWarning, match="fewer than batch_size=32; each step"):
+        TransitCurveGenerator(max_epochs=1, **TINY).fit(X[:20])
+    plain = TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
+    with pytest.raises(ValueError, match="no transit_injector .*no refit needed"):
+        plain.sample(3, y=1)
+    with pytest.raises(ValueError, match="fitted without labels, so y may mark"):
+        plain.sample(3, y=[0, 2, 0])
+    samples, labels = plain.sample(3, y=0, random_state=0)
+    assert samples.shape == (3, X.shape[1]) and (labels == 0).all()
+    with pytest.raises(ValueError, match="X has 100 features, but"):
+        plain.score(X[:, :100])
 
 
 def test_history_and_verbose_progress(curves, capsys):
