@@ -197,7 +197,6 @@ def inject(args):
             f"--output {args.output}: curves read from FITS files keep their gaps "
             "as NaN; write them to an .npz file."
         )
-    injector = set_params(TransitInjector(random_state=args.random_state), args.param)
     if args.output.endswith(".npz"):
         check_writable(args.output)
         if fits_input:
@@ -205,6 +204,7 @@ def inject(args):
             injector = _injector_at(args, cadence)
         else:
             X, _ = load_curves(args.data)
+            injector = _injector(args)
         injector.fit(X)
         X_out, params = injector.inject(X, injector.draw_params(X), return_params=True)
         save_curves(args.output, X_out, np.ones(len(X), dtype=int), params)
@@ -216,6 +216,7 @@ def inject(args):
             "layout, written chunk by chunk with --chunk-size)."
         )
     check_writable(args.output)
+    injector = _injector(args)
     params_path = args.output[: -len(".csv")] + ".params.csv"
     bar = tqdm(total=count_curves(args.data), unit="curves", disable=not progress(args))
 
@@ -271,9 +272,14 @@ def _read_windows(path, n_points, model=None):
     return X, windows, cadence
 
 
+def _injector(args):
+    """The command's injector: its seed and ``--param``."""
+    return set_params(TransitInjector(random_state=args.random_state), args.param)
+
+
 def _injector_at(args, cadence):
-    """The command's injector (``--param``), at the curves' cadence."""
-    injector = set_params(TransitInjector(random_state=args.random_state), args.param)
+    """The command's injector, at the curves' cadence."""
+    injector = _injector(args)
     if "cadence" in args.param:
         check_cadence(injector, cadence, source="the files'")
     return injector.set_params(cadence=cadence)
@@ -387,8 +393,7 @@ def _window_labels(path, windows):
 def fool(args):
     model = load_detector(args.model, "fool")
     X, _ = load_curves(args.generated)
-    injector = set_params(TransitInjector(random_state=args.random_state), args.param)
-    result = fooling_rate(model, X, injector=injector, verbose=progress(args))
+    result = fooling_rate(model, X, injector=_injector(args), verbose=progress(args))
     print_json(
         {
             "rate_before": result.rate_before,
@@ -410,9 +415,7 @@ def recovery(args):
         X, y = load_curves(args.data)
         if y is not None:
             X = X[y == 0]
-        injector = set_params(
-            TransitInjector(random_state=args.random_state), args.param
-        )
+        injector = _injector(args)
     table = injection_recovery(
         model,
         X,

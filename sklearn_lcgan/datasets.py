@@ -157,17 +157,20 @@ def iter_kepler_csv(path, chunk_size=1000):
     yield from io.iter_kepler_csv(path, chunk_size)
 
 
+# What load_lightcurves and from_lightkurve take beside their source.
+_WINDOW_CONSTRAINTS = {
+    "n_points": [Interval(Integral, 2, None, closed="left")],
+    "flux_column": [str],
+    "quality_bitmask": [StrOptions({"none", "default", "hard", "hardest"}), Integral],
+    "windows": [StrOptions({"first", "all"})],
+    "units": [StrOptions({"kaggle", "relative"})],
+}
+
+
 @validate_params(
     {
         "paths": [str, os.PathLike, list, tuple],
-        "n_points": [Interval(Integral, 2, None, closed="left")],
-        "flux_column": [str],
-        "quality_bitmask": [
-            StrOptions({"none", "default", "hard", "hardest"}),
-            Integral,
-        ],
-        "windows": [StrOptions({"first", "all"})],
-        "units": [StrOptions({"kaggle", "relative"})],
+        **_WINDOW_CONSTRAINTS,
     },
     prefer_skip_nested_validation=True,
 )
@@ -242,14 +245,7 @@ def load_lightcurves(
 @validate_params(
     {
         "lc_or_collection": "no_validation",
-        "n_points": [Interval(Integral, 2, None, closed="left")],
-        "flux_column": [str],
-        "quality_bitmask": [
-            StrOptions({"none", "default", "hard", "hardest"}),
-            Integral,
-        ],
-        "windows": [StrOptions({"first", "all"})],
-        "units": [StrOptions({"kaggle", "relative"})],
+        **_WINDOW_CONSTRAINTS,
     },
     prefer_skip_nested_validation=True,
 )

@@ -158,16 +158,7 @@ def test_a_cadence_that_changes_within_a_file_or_between_files(tmp_path):
 
 def test_lcgan_predict_scores_every_window_of_a_folder(tmp_path, capsys):
     X, y = make_kepler_like(40, n_points=300, snr=30.0, random_state=3)
-    np.savez(tmp_path / "train.npz", X=X, y=y)
-    model = tmp_path / "m.lcgan"
-    fit = ["fit-classifier", str(tmp_path / "train.npz"), "--model", str(model)]
-    tiny = [
-        "--param",
-        "classifier__max_epochs=1",
-        "--param",
-        "classifier__module__hidden_size=8",
-    ]
-    assert main([*fit, *tiny]) == 0
+    model = _tiny_detector(tmp_path, X, y)
     folder = tmp_path / "stars"
     folder.mkdir()
     for k in range(3):
