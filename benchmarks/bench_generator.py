@@ -59,17 +59,8 @@ from sklearn_lcgan.metrics import (
 N_EVAL = 1000
 N_PLANETS = 400
 CONFIGS = {
-    "dense": {"synthesis": "dense"},
-    # The README's former best setting, without the four numbers that
-    # described the simulator's stars: its ranges are now estimated in fit.
-    "components": {
-        "synthesis": "components",
-        "generator_hidden": (256, 256),
-        "critic_spectrum": True,
-        "spectral_weight": 100.0,
-        "curve_quantiles": True,
-        "standardise_output": True,
-    },
+    "dense": {"generator": "dense"},
+    "components": {},  # the default
 }
 
 

@@ -2,8 +2,8 @@
 
 A GAN in mode collapse draws one curve again and again. This script trains
 the default generator on the demo's data (980 non-host ``make_kepler_like``
-curves) with the critic judging one curve at a time (``pack=1``) and four
-(``pack=4``, the default), and prints the mean absolute correlation between
+curves) with the critic judging one curve at a time (``critic__pack=1``) and four
+(``critic__pack=4``, the default), and prints the mean absolute correlation between
 300 samples, each smoothed over 16 points so that the white noise does not
 hide a shared shape. Real curves give the floor: their slow drifts alone make
 them a little alike.
@@ -39,7 +39,9 @@ def main(max_epochs=60):
     floor = mean_abs_correlation(real)
     found = {}
     for pack in (1, 4):
-        gan = TransitCurveGenerator(max_epochs=max_epochs, pack=pack, random_state=0)
+        gan = TransitCurveGenerator(
+            max_epochs=max_epochs, critic__pack=pack, random_state=0
+        )
         samples, _ = gan.fit(stars).sample(N_SAMPLES, random_state=1)
         seconds = np.mean([h["seconds"] for h in gan.history_])
         found[pack] = mean_abs_correlation(samples)

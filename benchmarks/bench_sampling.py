@@ -1,14 +1,14 @@
 """Speed of TransitCurveGenerator.sample: the first call and the calls after.
 
-Fits the user guide's closest setting (the component synthesiser with K2's
-thruster sawtooth, ``standardise_output`` and ``noise_falls_above``) for one
-epoch on 2,000 ``make_kepler_like`` curves: a sample costs the same whatever
-the weights. Then it times ``sample(5000)`` in float32, on two torch threads:
-the first call, and after two more, ``n_calls`` calls, of which it prints
-the best and the median. Each call's page faults are printed too: in a new
-process the first two or three calls fault in tens of thousands of fresh
-pages for torch's tensors and numpy's arrays, until the memory allocator
-keeps them, and those calls run slower. ``bench_generator.py`` reports the
+Fits the default generator (the component synthesiser, which finds K2's
+thruster sawtooth in ``make_kepler_like``'s curves) for one epoch on 2,000
+of them: a sample costs the same whatever the weights. Then it times
+``sample(5000)`` in float32, on two torch threads: the first call, and after
+two more, ``n_calls`` calls, of which it prints the best and the median. Each
+call's page faults are printed too: in a new process the first two or three
+calls fault in tens of thousands of fresh pages for torch's tensors and
+numpy's arrays, until the memory allocator keeps them, and those calls run
+slower. ``bench_generator.py`` reports the
 best of three calls right after a fit, which may fall among them.
 
 Goal (issue 6): >= 20,000 samples/s on 2 CPU cores.
@@ -38,19 +38,6 @@ from _results import record
 
 import sklearn_lcgan
 from sklearn_lcgan import TransitCurveGenerator, make_kepler_like
-
-CLOSEST = {
-    "synthesis": "components",
-    "generator_hidden": (256, 256),
-    "critic_spectrum": True,
-    "spectral_weight": 100.0,
-    "rotation_cycles": (1.5, 85.0),
-    "thruster_period": 12.0,
-    "curve_quantiles": True,
-    "max_spike_height": 60.0,
-    "standardise_output": True,
-    "noise_falls_above": 8.0,
-}
 
 
 def timed_call(sample, n_samples):
@@ -91,7 +78,7 @@ def baseline_sample(checkout, gan):
 def main(n_calls=10, n_samples=5000, against=None):
     torch.set_num_threads(2)
     X, _ = make_kepler_like(2000, planet_fraction=0.0, random_state=1)
-    gan = TransitCurveGenerator(max_epochs=1, random_state=0, **CLOSEST).fit(X)
+    gan = TransitCurveGenerator(max_epochs=1, random_state=0).fit(X)
     print(f"sklearn_lcgan from {sklearn_lcgan.__path__[0]}")
     first, faults = timed_call(gan.sample, n_samples)
     print(f"first call: {first:,.0f} samples/s, {faults:,} page faults")

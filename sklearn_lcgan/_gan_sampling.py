@@ -95,7 +95,7 @@ def _buffers(gan, size, device):
     """Reusable buffers for a chunk's latent and noise draws."""
     generator = gan.generator_
     return (
-        _empty((size, gan.latent_dim + generator.n_random), device),
+        _empty((size, generator.latent_dim + generator.n_random), device),
         _empty((size, *generator.white_shape), device, generator.white_dtype),
     )
 
@@ -118,7 +118,7 @@ def _draw_chunk(gan, out, codes, level, scale, seed, buffers):
         if device.type == "cpu":
             curves = gan.generator_(z, code, white).float()
             _to_training_units(
-                curves.numpy(), level, scale, out, gan.standardise_output
+                curves.numpy(), level, scale, out, gan.generator_.standardise_output
             )
         else:
             curves = generate(gan, z, code, white)

@@ -26,10 +26,10 @@ CHECKPOINT = "checkpoint.pt"
 
 
 def generate(gan, z, labels=None, white=None):
-    """The generator's float32 curves, on the training curves' scale if
-    ``gan.standardise_output``."""
+    """The generator's float32 curves, on the training curves' scale if its
+    ``standardise_output``."""
     curves = gan.generator_(z, labels, white).float()
-    if gan.standardise_output:
+    if gan.generator_.standardise_output:
         curves = robust_standardise(curves)
     return curves
 
@@ -48,16 +48,18 @@ class GANTraining:
 
     def __init__(self, gan, device):
         self.gan = gan
-        betas = (0.0, 0.9) if gan.loss == "wgan-gp" else (0.5, 0.999)
-        self.opt_g = torch.optim.Adam(gan.generator_.parameters(), gan.lr, betas=betas)
-        critic_lr = 2 * gan.lr if gan.critic_lr is None else gan.critic_lr
-        self.opt_d = torch.optim.Adam(gan.critic_.parameters(), critic_lr, betas=betas)
+        self.settings = gan._routed("loss")
+        self.optimizer = gan._routed("optimizer")
+        self.opt_g = torch.optim.Adam(gan.generator_.parameters(), **self.optimizer)
+        self.opt_d = torch.optim.Adam(
+            gan.critic_.parameters(), **gan._routed("critic_optimizer")
+        )
         self.critic_steps = 0
         self.spectrum = None
-        if gan.spectral_weight:
-            self.spectrum = CurveSummary(gan.n_features_in_, gan.curve_quantiles).to(
-                device
-            )
+        self.spectral_weight = self.settings["spectral_weight"]
+        if self.spectral_weight:
+            quantiles = gan._routed("critic")["quantiles"]
+            self.spectrum = CurveSummary(gan.n_features_in_, quantiles).to(device)
 
     def run(self, Z, codes, seed, device):
         """Train on the scaled curves ``Z`` with class codes ``codes``."""
@@ -83,7 +85,7 @@ class GANTraining:
             start = time.perf_counter()
             good = self.state()
             sums = {"critic_loss": 0.0, "generator_loss": 0.0, "wasserstein": 0.0}
-            if gan.spectral_weight:
+            if self.spectral_weight:
                 sums["spectral_mmd"] = 0.0
             order = rng.permutation(len(Z))
             n_batches = max(1, len(Z) // gan.batch_size)
@@ -100,7 +102,7 @@ class GANTraining:
                     if b % gan.n_critic == 0:
                         g_loss, spectral = self.generator_step(real, lab, summary)
                         sums["generator_loss"] += g_loss
-                        if gan.spectral_weight:
+                        if self.spectral_weight:
                             sums["spectral_mmd"] += spectral
             except KeyboardInterrupt:
                 keep_last_epoch(partial(self.load_state, good), epoch, "GAN training")
@@ -119,8 +121,9 @@ class GANTraining:
                 hint = " or use loss='wgan-gp'" if gan.loss == "bce" else ""
                 raise FloatingPointError(
                     f"GAN training diverged at epoch {epoch + 1} (loss is NaN or "
-                    f"infinite); the weights of epoch {epoch} are kept. Lower lr "
-                    f"(now {gan.lr}) or gp_weight (now {gan.gp_weight}){hint}."
+                    f"infinite); the weights of epoch {epoch} are kept. Lower "
+                    f"optimizer__lr (now {self.optimizer['lr']}) or "
+                    f"loss__gp_weight (now {self.settings['gp_weight']}){hint}."
                 )
             record.update(epoch=epoch + 1, seconds=time.perf_counter() - start)
             gan.history_.append(record)
@@ -132,7 +135,8 @@ class GANTraining:
 
     def noise(self, n, device):
         """Latent vectors plus the generator's own random draws."""
-        width = self.gan.latent_dim + self.gan.generator_.n_random
+        generator = self.gan.generator_
+        width = generator.latent_dim + generator.n_random
         return torch.randn(n, width, device=device)
 
     def critic_step(self, real, labels, real_summary):
@@ -149,11 +153,14 @@ class GANTraining:
             # backward through the LSTM is the costliest step, so it runs every
             # gp_interval steps with its weight scaled to match.
             self.critic_steps += 1
-            if self.critic_steps % gan.gp_interval == 0:
+            interval = self.settings["gp_interval"]
+            if self.critic_steps % interval == 0:
                 penalty = self.gradient_penalty(real, fake, labels)
-                loss = loss + gan.gp_weight * gan.gp_interval * penalty
+                loss = loss + self.settings["gp_weight"] * interval * penalty
         else:
-            target = torch.full_like(real_score, float(gan.label_smoothing))
+            target = torch.full_like(
+                real_score, float(self.settings["label_smoothing"])
+            )
             bce = torch.nn.functional.binary_cross_entropy_with_logits
             loss = bce(real_score, target) + bce(
                 fake_score, torch.zeros_like(fake_score)
@@ -166,7 +173,7 @@ class GANTraining:
 
     def gradient_penalty(self, real, fake, labels):
         """WGAN-GP's penalty, one mixing weight and gradient norm per pack."""
-        pack = self.gan.pack
+        pack = self.gan.critic_.pack
         n_packs = len(real) // pack
         real, fake = real[: n_packs * pack], fake[: n_packs * pack]
         alpha = torch.rand(n_packs, 1, device=real.device)
@@ -188,9 +195,9 @@ class GANTraining:
                 score, torch.ones_like(score)
             )
         spectral = torch.zeros(())
-        if gan.spectral_weight:
+        if self.spectral_weight:
             spectral = rbf_mmd(self.spectrum(fake), real_summary)
-            loss = loss + gan.spectral_weight * spectral
+            loss = loss + self.spectral_weight * spectral
         self.opt_g.zero_grad()
         loss.backward()
         self.opt_g.step()

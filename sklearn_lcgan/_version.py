@@ -6,4 +6,6 @@ __version__ = "0.1.0.dev0"
 # another format is refused rather than read wrongly.
 # 10: the noise filters keep their knot-to-bin weights in two parts.
 # 11: the package moved its networks to sklearn_lcgan.nn's modules by role.
-MODEL_FORMAT = 11
+# 12: the generators record their latent size and output scaling; the
+#     component generator lost its noise_falls_above.
+MODEL_FORMAT = 12

@@ -20,12 +20,53 @@ from ._gan_training import GANTraining
 from ._random import int_seed
 from ._robust import nan_centre_scale
 from ._two_sample import curve_mmd
-from ._validation import check_positive_range
 from ._version import MODEL_FORMAT
 from .injection import TransitInjector
 from .nn import ComponentGenerator, FCGenerator, PatchLSTMCritic
 
 _FLOAT32_SAFE = float(np.finfo(np.float32).max) / 10
+
+# The settings routed by prefix, as skorch routes module__ and optimizer__,
+# with each generator's defaults: "components" is the best measured setting,
+# "dense" the prototype's network as the package first measured it.
+_CRITIC = {
+    "hidden_sizes": (64, 64),
+    "dropout": 0.0,
+    "patch_size": 64,
+    "pack": 4,
+    "minibatch_std": True,
+}
+_LOSS = {"gp_weight": 10.0, "gp_interval": 4, "label_smoothing": 0.9}
+_DEFAULTS = {
+    "components": {
+        "generator": {
+            "latent_dim": 100,
+            "hidden_sizes": (256, 256),
+            "standardise_output": True,
+        },
+        "critic": {**_CRITIC, "spectrum": True, "quantiles": True},
+        "loss": {**_LOSS, "spectral_weight": 100.0},
+    },
+    "dense": {
+        "generator": {
+            "latent_dim": 100,
+            "hidden_sizes": (512, 1024, 1024),
+            "standardise_output": False,
+            "noise_head": True,
+            "upsample": 8,
+            "coloured_noise": False,
+        },
+        "critic": {**_CRITIC, "spectrum": False, "quantiles": False},
+        "loss": {**_LOSS, "spectral_weight": 0.0},
+    },
+}
+_ADAM_SETTINGS = {"lr", "betas", "eps", "weight_decay", "amsgrad"}
+_GROUPS = ("generator", "critic", "loss", "optimizer", "critic_optimizer")
+
+
+def _is_routed(name):
+    """Whether ``name`` is a routed setting, such as ``optimizer__lr``."""
+    return name.partition("__")[0] in _GROUPS and "__" in name
 
 
 class TransitCurveGenerator(BaseEstimator):
@@ -39,118 +80,40 @@ class TransitCurveGenerator(BaseEstimator):
     (higher is better), so :class:`~sklearn.model_selection.GridSearchCV`
     ranks settings without a custom scorer.
 
-    The default generator is the prototype's fully connected network (latent
-    100 -> 512 -> 1024 -> 1024 -> n_points, LeakyReLU 0.2), whose last layer
-    sets every eighth point, joined by straight lines, with white noise of
-    learnt amplitude on top. With ``synthesis="components"`` the network
-    instead sets the sizes of a star's parts (rotation, drift, filtered
-    noise, cosmic-ray spikes, optionally a thruster sawtooth), drawn at random
-    periods, phases and places, so that no pattern sits at fixed times (DDSP,
-    Engel et al. 2020). The critic reads the curve as a sequence of patches
-    with stacked LSTMs. Training uses the Wasserstein loss with gradient
-    penalty (Gulrajani et al. 2017) by default, or the prototype's
+    The default generator's network sets the sizes of a star's parts
+    (rotation, drift, filtered noise, cosmic-ray spikes, steps, decaying
+    flares, a thruster sawtooth where the training curves show one), drawn
+    at random periods, phases and places, so that no pattern sits at fixed times (DDSP, Engel et al. 2020);
+    the ranges those draws span are estimated in ``fit`` from the training
+    curves. ``generator="dense"`` is the prototype's fully connected network
+    (latent 100 -> 512 -> 1024 -> 1024, LeakyReLU 0.2, one value every eighth
+    point joined by straight lines, white noise of learnt amplitude on top)
+    with the settings it was first measured with. The critic reads the curve
+    as a sequence of patches with stacked LSTMs and, by default, its power
+    spectrum and step quantiles. Training uses the Wasserstein loss with
+    gradient penalty (Gulrajani et al. 2017) by default, or the prototype's
     non-saturating loss with one-sided label smoothing. With ``y`` at fit
     time both networks get a label embedding and ``sample(y=...)`` draws a
     chosen class. A GAN learns the noise but not faint periodic dips: give a
     ``transit_injector`` and the planet-host samples get real batman
-    transits. ``benchmarks/RESULTS.md`` holds the measured realism of each
-    setting.
+    transits. ``benchmarks/RESULTS.md`` holds the measured realism.
+
+    The networks, the loss and the two Adam optimisers take their settings by
+    prefix, as skorch's ``module__`` and ``optimizer__`` do; each is listed
+    under Parameters and left at its default unless given.
 
     Parameters
     ----------
-    latent_dim : int, default=100
-        Size of the generator's noise vector.
-    synthesis : {"dense", "components"}, default="dense"
-        What the generator's network makes: the curve's points from dense
-        layers (the prototype's network, shaped by ``noise_head``,
-        ``upsample`` and ``coloured_noise``), or the sizes of a star's parts,
-        which a synthesiser adds up (:class:`sklearn_lcgan.nn.ComponentGenerator`).
-    rotation_cycles : "auto" or (float, float), default="auto"
-        With ``synthesis="components"``, the range of rotation frequencies,
-        in cycles over the curve, from which each sample's is drawn
-        log-uniformly: the network can shrink a rotation whose frequency no
-        star has, but not perfectly. "auto" estimates it in ``fit`` from the
-        training curves' strongest slow frequencies.
-    thruster_period : "auto", float or None, default="auto"
-        With ``synthesis="components"``, the mean number of cadences between
-        the resets of a sawtooth systematic, such as K2's roll correction
-        every 5.9 hours (12.0 long cadences); None adds none. The firings
-        drift from a strict period by a learnt random walk. "auto" finds it
-        in ``fit`` as a peak of the training curves' mean spectrum, or adds
-        none if there is no such peak.
-    max_spike_height : "auto", float or None, default="auto"
-        With ``synthesis="components"``, the tallest a spike may stand, in
-        units of the sample's white noise (log-normal heights have a long
-        tail); None sets no limit. "auto" takes the tallest single-cadence
-        rise of the training curves (99th percentile), with a fifth to spare.
-    standardise_output : bool, default=False
-        Put each generated curve on the training curves' scale (less its
-        median, over its robust scatter) before the critic sees it and before
-        ``sample`` maps it back, so that a sample's scatter is exactly a
-        training curve's.
-    noise_falls_above : float or None, default=None
-        With ``synthesis="components"``, the frequency, in cycles over the
-        curve, above which the noise filter's gain falls or stays flat, as
-        granulation and photon noise do; None leaves it free.
-    generator_hidden : tuple of int, default=(512, 1024, 1024)
-        Widths of the generator's hidden layers.
-    noise_head : bool, default=True
-        Let the dense generator add white noise of learnt amplitude to each
-        curve, so that its dense layers learn only the correlated
-        variability; False is the prototype's plain generator.
-    upsample : int, default=8
-        The dense generator's last layer gives one value every ``upsample``
-        points, joined by straight lines, so that the dense layers make the
-        smooth variability and the noise head the point-to-point noise; 1 is
-        the prototype's output.
-    coloured_noise : bool, default=False
-        The noise head filters its white noise with a gain per frequency band
-        that the generator sets for each curve (DDSP's filtered noise), so
-        that a sample's noise can be red, white or peaked. Needs
-        ``noise_head``.
-    spectral_weight : float, default=0.0
-        Weight, in the generator's loss, of the kernel MMD between the log
-        power spectra of each generated batch and of the step's real batch: a
-        moment-matching term (Li et al. 2015) for the noise colour, which a
-        Wasserstein critic under its gradient penalty barely sees.
-    critic_hidden : tuple of int, default=(64, 64)
-        Widths of the critic's stacked LSTMs; (256, 256, 128) is the
-        prototype's.
-    critic_dropout : float, default=0.0
-        Dropout in the critic (the prototype's 0.3 with ``loss="bce"``).
-    critic_spectrum : bool, default=False
-        The critic also reads each pack's log power spectra through dense
-        layers beside its LSTMs.
-    curve_quantiles : bool, default=False
-        The critic's spectrum branch and the spectral loss also read 11
-        quantiles of each curve's steps: the white noise's level and the
-        tallest spikes, which a spectrum averages away. Needs
-        ``critic_spectrum`` or ``spectral_weight``.
-    minibatch_std : bool, default=True
-        Show the critic how varied each batch is (Karras et al. 2018), against
-        a generator collapsing to one curve.
-    pack : int, default=4
-        Curves the critic judges together (PacGAN, Lin et al. 2018), so that a
-        generator that draws one curve again and again is easy to catch. At
-        most ``batch_size`` and the number of training curves.
-    patch_size : int, default=64
-        Points per step of the critic's sequence.
+    generator : {"components", "dense"}, default="components"
+        What the generator's network makes: the sizes of a star's parts,
+        which a synthesiser adds up (:class:`sklearn_lcgan.nn.ComponentGenerator`),
+        or the curve's points from dense layers (the prototype's network,
+        :class:`sklearn_lcgan.nn.FCGenerator`). Each sets the defaults of the
+        routed settings below.
     loss : {"wgan-gp", "bce"}, default="wgan-gp"
         Wasserstein loss with gradient penalty, or binary cross-entropy.
-    gp_weight : float, default=10.0
-        Weight of the gradient penalty.
-    gp_interval : int, default=4
-        Critic steps between gradient penalties (lazy regularisation); 1
-        applies it at every step as in the original WGAN-GP.
     n_critic : int, default=2
         Critic updates per generator update.
-    label_smoothing : float, default=0.9
-        Target for real curves with ``loss="bce"`` (1.0 disables).
-    lr : float, default=2e-4
-        Adam learning rate of the generator.
-    critic_lr : float or None, default=None
-        Adam learning rate of the critic; None uses ``2 * lr`` (the two
-        time-scale rule of Heusel et al. 2017).
     batch_size : int, default=64
         Curves per step.
     max_epochs : int, default=30
@@ -167,12 +130,69 @@ class TransitCurveGenerator(BaseEstimator):
     sample_precision : {"float32", "bfloat16"}, default="float32"
         Arithmetic of the generator in ``sample`` (training is always
         float32): "bfloat16" is faster on processors with bfloat16
-        instructions and much slower on those without; samples differ from
-        float32 ones by about 0.5 % of a curve's scatter.
+        instructions and much slower on those without; samples then differ
+        from float32 ones by a few percent of their scatter.
     verbose : int, default=0
         0 is silent; 1 shows a progress bar over epochs.
     random_state : int, RandomState instance or None, default=None
         Seed for the weights, batches and noise.
+    generator__latent_dim : int, default=100
+        Size of the generator's noise vector.
+    generator__hidden_sizes : tuple of int, default=(256, 256)
+        Widths of the generator's hidden layers; (512, 1024, 1024) for
+        ``generator="dense"``.
+    generator__standardise_output : bool, default=True
+        Put each generated curve on the training curves' scale (less its
+        median, over its robust scatter) before the critic sees it and before
+        ``sample`` maps it back, so that a sample's scatter is exactly a
+        training curve's; False for ``generator="dense"``.
+    generator__noise_head, generator__upsample, generator__coloured_noise
+        Only for ``generator="dense"`` (True, 8 and False): white noise of
+        learnt amplitude on top, one value every ``upsample`` points, and
+        that noise filtered by a gain per frequency band
+        (:class:`~sklearn_lcgan.nn.FCGenerator`).
+    critic__hidden_sizes : tuple of int, default=(64, 64)
+        Widths of the critic's stacked LSTMs; (256, 256, 128) is the
+        prototype's.
+    critic__dropout : float, default=0.0
+        Dropout in the critic (the prototype's 0.3 with ``loss="bce"``).
+    critic__patch_size : int, default=64
+        Points per step of the critic's sequence.
+    critic__pack : int, default=4
+        Curves the critic judges together (PacGAN, Lin et al. 2018), so that
+        a generator that draws one curve again and again is easy to catch.
+        At most ``batch_size`` and the number of training curves.
+    critic__minibatch_std : bool, default=True
+        Show the critic how varied each batch is (Karras et al. 2018).
+    critic__spectrum : bool, default=True
+        The critic also reads each pack's log power spectra through dense
+        layers beside its LSTMs; False for ``generator="dense"``.
+    critic__quantiles : bool, default=True
+        The critic's spectrum branch and the spectral loss also read 11
+        quantiles of each curve's steps: the white noise's level and the
+        tallest spikes, which a spectrum averages away; False for
+        ``generator="dense"``.
+    loss__spectral_weight : float, default=100.0
+        Weight, in the generator's loss, of the kernel MMD between the
+        summaries (log power spectra, and quantiles) of each generated batch
+        and of the step's real batch: a moment-matching term (Li et al. 2015)
+        for the noise colour, which a Wasserstein critic under its gradient
+        penalty barely sees; 0 for ``generator="dense"``.
+    loss__gp_weight : float, default=10.0
+        Weight of the gradient penalty.
+    loss__gp_interval : int, default=4
+        Critic steps between gradient penalties (lazy regularisation); 1
+        applies it at every step as in the original WGAN-GP.
+    loss__label_smoothing : float, default=0.9
+        Target for real curves with ``loss="bce"`` (1.0 disables).
+    optimizer__lr : float, default=2e-4
+        The generator's Adam learning rate; ``optimizer__betas``,
+        ``optimizer__eps``, ``optimizer__weight_decay`` and
+        ``optimizer__amsgrad`` pass to :class:`torch.optim.Adam` too (betas
+        (0, 0.9) with "wgan-gp", (0.5, 0.999) with "bce").
+    critic_optimizer__lr : float, default=2 * optimizer__lr
+        The critic's (the two time-scale rule of Heusel et al. 2017); the
+        other ``critic_optimizer__`` settings default to the generator's.
 
     Attributes
     ----------
@@ -187,9 +207,20 @@ class TransitCurveGenerator(BaseEstimator):
         network, and ``seconds``.
     classes_ : ndarray or None
         The labels seen in ``fit``; None for an unconditional generator.
-    rotation_cycles_, thruster_period_, max_spike_height_
-        The component synthesiser's ranges in use: the parameters, or their
-        estimates from the training curves where they are "auto".
+    rotation_cycles_ : (float, float) or None
+        The range of rotation frequencies, in cycles over the curve, from
+        which each sample's is drawn log-uniformly, estimated from the
+        training curves' strongest slow frequencies; None for the dense
+        generator.
+    thruster_period_ : float or None
+        The mean number of cadences between the resets of the sawtooth
+        systematic (such as K2's roll correction every 5.9 hours), found as a
+        peak of the training curves' mean spectrum; None where there is no
+        such peak, and for the dense generator.
+    max_spike_height_ : float or None
+        The tallest a spike may stand, in units of a sample's white noise:
+        the training curves' tallest single-cadence rises (99th percentile),
+        with a fifth to spare; None for the dense generator.
     levels_, scales_ : ndarray of shape (n_curves,)
         Each training curve's median and robust scatter, drawn from in
         ``sample``.
@@ -215,7 +246,7 @@ class TransitCurveGenerator(BaseEstimator):
     --------
     >>> from sklearn_lcgan import TransitCurveGenerator, make_kepler_like
     >>> X, _ = make_kepler_like(64, n_points=256, planet_fraction=0.0, random_state=0)
-    >>> gan = TransitCurveGenerator(max_epochs=2, generator_hidden=(64,),
+    >>> gan = TransitCurveGenerator(max_epochs=2, generator__hidden_sizes=(64,),
     ...                             random_state=0).fit(X)
     >>> samples, labels = gan.sample(5, random_state=0)
     >>> samples.shape
@@ -223,40 +254,9 @@ class TransitCurveGenerator(BaseEstimator):
     """
 
     _parameter_constraints = {
-        "latent_dim": [Interval(Integral, 1, None, closed="left")],
-        "synthesis": [StrOptions({"dense", "components"})],
-        "rotation_cycles": [StrOptions({"auto"}), tuple, list],
-        "thruster_period": [
-            StrOptions({"auto"}),
-            Interval(Real, 2, None, closed="left"),
-            None,
-        ],
-        "max_spike_height": [
-            StrOptions({"auto"}),
-            Interval(Real, 1, None, closed="left"),
-            None,
-        ],
-        "standardise_output": ["boolean"],
-        "noise_falls_above": [Interval(Real, 0, None, closed="left"), None],
-        "generator_hidden": [tuple, list],
-        "noise_head": ["boolean"],
-        "upsample": [Interval(Integral, 1, None, closed="left")],
-        "coloured_noise": ["boolean"],
-        "spectral_weight": [Interval(Real, 0, None, closed="left")],
-        "critic_hidden": [tuple, list],
-        "critic_dropout": [Interval(Real, 0, 1, closed="left")],
-        "critic_spectrum": ["boolean"],
-        "curve_quantiles": ["boolean"],
-        "minibatch_std": ["boolean"],
-        "pack": [Interval(Integral, 1, None, closed="left")],
-        "patch_size": [Interval(Integral, 1, None, closed="left")],
+        "generator": [StrOptions(set(_DEFAULTS))],
         "loss": [StrOptions({"wgan-gp", "bce"})],
-        "gp_weight": [Interval(Real, 0, None, closed="left")],
-        "gp_interval": [Interval(Integral, 1, None, closed="left")],
         "n_critic": [Interval(Integral, 1, None, closed="left")],
-        "label_smoothing": [Interval(Real, 0, 1, closed="right")],
-        "lr": [Interval(Real, 0, 10, closed="right")],
-        "critic_lr": [Interval(Real, 0, 10, closed="right"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "transit_injector": [TransitInjector, None],
@@ -266,37 +266,34 @@ class TransitCurveGenerator(BaseEstimator):
         "sample_precision": [StrOptions({"float32", "bfloat16"})],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
+        # The routed settings, checked when given.
+        "generator__latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "generator__hidden_sizes": [tuple, list],
+        "generator__standardise_output": ["boolean"],
+        "generator__noise_head": ["boolean"],
+        "generator__upsample": [Interval(Integral, 1, None, closed="left")],
+        "generator__coloured_noise": ["boolean"],
+        "critic__hidden_sizes": [tuple, list],
+        "critic__dropout": [Interval(Real, 0, 1, closed="left")],
+        "critic__patch_size": [Interval(Integral, 1, None, closed="left")],
+        "critic__pack": [Interval(Integral, 1, None, closed="left")],
+        "critic__minibatch_std": ["boolean"],
+        "critic__spectrum": ["boolean"],
+        "critic__quantiles": ["boolean"],
+        "loss__spectral_weight": [Interval(Real, 0, None, closed="left")],
+        "loss__gp_weight": [Interval(Real, 0, None, closed="left")],
+        "loss__gp_interval": [Interval(Integral, 1, None, closed="left")],
+        "loss__label_smoothing": [Interval(Real, 0, 1, closed="right")],
+        "optimizer__lr": [Interval(Real, 0, 10, closed="right")],
+        "critic_optimizer__lr": [Interval(Real, 0, 10, closed="right")],
     }
 
     def __init__(
         self,
         *,
-        latent_dim=100,
-        synthesis="dense",
-        rotation_cycles="auto",
-        thruster_period="auto",
-        max_spike_height="auto",
-        standardise_output=False,
-        noise_falls_above=None,
-        generator_hidden=(512, 1024, 1024),
-        noise_head=True,
-        upsample=8,
-        coloured_noise=False,
-        spectral_weight=0.0,
-        critic_hidden=(64, 64),
-        critic_dropout=0.0,
-        critic_spectrum=False,
-        curve_quantiles=False,
-        minibatch_std=True,
-        pack=4,
-        patch_size=64,
+        generator="components",
         loss="wgan-gp",
-        gp_weight=10.0,
-        gp_interval=4,
         n_critic=2,
-        label_smoothing=0.9,
-        lr=2e-4,
-        critic_lr=None,
         batch_size=64,
         max_epochs=30,
         transit_injector=None,
@@ -306,33 +303,11 @@ class TransitCurveGenerator(BaseEstimator):
         sample_precision="float32",
         verbose=0,
         random_state=None,
+        **kwargs,
     ):
-        self.latent_dim = latent_dim
-        self.synthesis = synthesis
-        self.rotation_cycles = rotation_cycles
-        self.thruster_period = thruster_period
-        self.max_spike_height = max_spike_height
-        self.standardise_output = standardise_output
-        self.noise_falls_above = noise_falls_above
-        self.generator_hidden = generator_hidden
-        self.noise_head = noise_head
-        self.upsample = upsample
-        self.coloured_noise = coloured_noise
-        self.spectral_weight = spectral_weight
-        self.critic_hidden = critic_hidden
-        self.critic_dropout = critic_dropout
-        self.critic_spectrum = critic_spectrum
-        self.curve_quantiles = curve_quantiles
-        self.minibatch_std = minibatch_std
-        self.pack = pack
-        self.patch_size = patch_size
+        self.generator = generator
         self.loss = loss
-        self.gp_weight = gp_weight
-        self.gp_interval = gp_interval
         self.n_critic = n_critic
-        self.label_smoothing = label_smoothing
-        self.lr = lr
-        self.critic_lr = critic_lr
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.transit_injector = transit_injector
@@ -342,6 +317,87 @@ class TransitCurveGenerator(BaseEstimator):
         self.sample_precision = sample_precision
         self.verbose = verbose
         self.random_state = random_state
+        # Stored as they come and checked in fit, as skorch does.
+        vars(self).update(kwargs)
+
+    def get_params(self, deep=True):
+        """Parameters of this generator, the routed ``prefix__`` ones included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the ``transit_injector``'s parameters.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)
+        # As skorch's: the public attributes that are not fitted ones are
+        # keyword arguments of __init__ or set_params.
+        params.update(
+            (name, value)
+            for name, value in vars(self).items()
+            if not (name.startswith("_") or name.endswith("_") or name in params)
+        )
+        return params
+
+    def set_params(self, **params):
+        """Set parameters, the routed ``prefix__`` ones included.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names mapped to their new values.
+
+        Returns
+        -------
+        self : TransitCurveGenerator
+            This generator.
+        """
+        for name in [name for name in params if _is_routed(name)]:
+            setattr(self, name, params.pop(name))
+        return super().set_params(**params)
+
+    def _routed(self, group):
+        """The settings of one routed group, its defaults filled in.
+
+        Parameters
+        ----------
+        group : {"generator", "critic", "loss", "optimizer", "critic_optimizer"}
+            Whose settings.
+
+        Returns
+        -------
+        params : dict
+            The group's settings without their prefix: the defaults of
+            ``self.generator`` (and ``self.loss``, for the optimisers), then
+            what was given.
+        """
+        prefix = f"{group}__"
+        given = {
+            name.removeprefix(prefix): value
+            for name, value in vars(self).items()
+            if name.startswith(prefix)
+        }
+        if group == "optimizer":
+            betas = (0.0, 0.9) if self.loss == "wgan-gp" else (0.5, 0.999)
+            defaults = {"lr": 2e-4, "betas": betas}
+        elif group == "critic_optimizer":
+            defaults = self._routed("optimizer")
+            defaults["lr"] *= 2
+        else:
+            defaults = _DEFAULTS[self.generator][group]
+        allowed = _ADAM_SETTINGS if group.endswith("optimizer") else set(defaults)
+        unknown = sorted(set(given) - allowed)
+        if unknown:
+            raise ValueError(
+                f"{prefix}{unknown[0]} is not a setting of the {group} with "
+                f"generator={self.generator!r}; it takes "
+                f"{', '.join(prefix + name for name in sorted(allowed))}."
+            )
+        return {**defaults, **given}
 
     # -- fitting -----------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -450,43 +506,53 @@ class TransitCurveGenerator(BaseEstimator):
             )
 
     def _estimate_ranges(self, Z):
-        """The synthesiser's ranges: as given, or estimated from the curves
-        (None for the dense generator, which has no such parts)."""
+        """The synthesiser's ranges, estimated from the curves (None for the
+        dense generator, which has no such parts)."""
         for name in ("rotation_cycles", "thruster_period", "max_spike_height"):
-            value = getattr(self, name)
-            if self.synthesis != "components":
-                value = None
-            elif isinstance(value, str):  # "auto"
+            value = None
+            if self.generator == "components":
                 value = getattr(_curve_shape, name)(Z)
             setattr(self, f"{name}_", value)
         if self.rotation_cycles_ is not None:
             self.rotation_cycles_ = tuple(float(c) for c in self.rotation_cycles_)
 
     def _check_settings(self, n_curves):
-        """Refuse settings that contradict each other or the data."""
-        if self.synthesis == "components" and not isinstance(self.rotation_cycles, str):
-            check_positive_range(
-                "rotation_cycles",
-                self.rotation_cycles,
-                example="rotation_cycles=(0.5, 150.0), in cycles over the curve",
-                allow_number=False,
+        """Refuse routed settings that are unknown, contradict each other or
+        the data."""
+        unexpected = sorted(
+            name
+            for name in self.get_params(deep=False)
+            if name not in self._get_param_names() and not _is_routed(name)
+        )
+        if unexpected:
+            raise TypeError(
+                f"TransitCurveGenerator() got an unexpected keyword argument "
+                f"{unexpected[0]!r}; the networks', the loss's and the optimisers' "
+                "settings take a prefix: "
+                f"{', '.join(group + '__' for group in _GROUPS)} (e.g. optimizer__lr)."
             )
-        if self.curve_quantiles and not (self.critic_spectrum or self.spectral_weight):
+        generator, critic, loss = (
+            self._routed(group) for group in ("generator", "critic", "loss")
+        )
+        self._routed("critic_optimizer")  # the optimizer's too
+        if critic["quantiles"] and not (critic["spectrum"] or loss["spectral_weight"]):
             raise ValueError(
-                "curve_quantiles=True adds quantiles to what the critic's spectrum "
+                "critic__quantiles=True adds quantiles to what the critic's spectrum "
                 "branch and the spectral loss read, but neither is on; set "
-                "critic_spectrum=True or spectral_weight > 0, or curve_quantiles=False."
+                "critic__spectrum=True or loss__spectral_weight > 0, or "
+                "critic__quantiles=False."
             )
-        if self.synthesis == "dense" and self.coloured_noise and not self.noise_head:
+        if generator.get("coloured_noise") and not generator.get("noise_head"):
             raise ValueError(
-                "coloured_noise=True filters the noise head's noise, but "
-                "noise_head=False; set noise_head=True or coloured_noise=False."
+                "generator__coloured_noise=True filters the noise head's noise, but "
+                "generator__noise_head=False; set one or the other."
             )
-        if self.pack > min(n_curves, self.batch_size):
+        pack = critic["pack"]
+        if pack > min(n_curves, self.batch_size):
             raise ValueError(
-                f"pack={self.pack} needs at least {self.pack} curves per batch, but "
+                f"critic__pack={pack} needs at least {pack} curves per batch, but "
                 f"batch_size={self.batch_size} and X has {n_curves} curves; lower "
-                "pack or give more curves."
+                "critic__pack or give more curves."
             )
 
     def initialize(self):
@@ -502,38 +568,31 @@ class TransitCurveGenerator(BaseEstimator):
         """
         n_points = self.n_features_in_
         n_classes = 0 if self.classes_ is None else len(self.classes_)
-        if self.synthesis == "components":
+        settings = self._routed("generator")
+        settings["hidden_sizes"] = tuple(settings["hidden_sizes"])
+        if self.generator == "components":
             generator = ComponentGenerator(
                 n_points,
-                self.latent_dim,
-                tuple(self.generator_hidden),
-                n_classes,
+                n_classes=n_classes,
                 cycles=self.rotation_cycles_,
                 max_spike_height=self.max_spike_height_,
                 thruster_period=self.thruster_period_,
-                noise_falls_above=self.noise_falls_above,
+                **settings,
             )
         else:
-            generator = FCGenerator(
-                n_points,
-                self.latent_dim,
-                tuple(self.generator_hidden),
-                n_classes,
-                self.noise_head,
-                self.upsample,
-                self.coloured_noise,
-            )
+            generator = FCGenerator(n_points, n_classes=n_classes, **settings)
+        critic = self._routed("critic")
         device = torch.device(self.device)
         self.generator_ = generator.to(device)
         self.critic_ = PatchLSTMCritic(
-            self.patch_size,
-            tuple(self.critic_hidden),
-            self.critic_dropout,
+            critic["patch_size"],
+            tuple(critic["hidden_sizes"]),
+            critic["dropout"],
             n_classes,
-            self.minibatch_std,
-            self.pack,
-            n_points if self.critic_spectrum else None,
-            self.curve_quantiles,
+            critic["minibatch_std"],
+            critic["pack"],
+            n_points if critic["spectrum"] else None,
+            critic["quantiles"],
         ).to(device)
         return self
 

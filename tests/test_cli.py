@@ -28,11 +28,11 @@ QUICK_DEMO = [
 ]
 TINY_GAN = [
     "--param",
-    "latent_dim=8",
+    "generator__latent_dim=8",
     "--param",
-    "generator_hidden=(32,)",
+    "generator__hidden_sizes=(32,)",
     "--param",
-    "critic_hidden=(8,)",
+    "critic__hidden_sizes=(8,)",
     "--param",
     "max_epochs=1",
 ]

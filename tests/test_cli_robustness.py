@@ -18,7 +18,12 @@ from sklearn_lcgan.cli import main
 from sklearn_lcgan.datasets import make_kepler_like
 from sklearn_lcgan.experiments import injection_recovery
 
-TINY_GAN = ["--param", "generator_hidden=(16,)", "--param", "critic_hidden=(8,)"]
+TINY_GAN = [
+    "--param",
+    "generator__hidden_sizes=(16,)",
+    "--param",
+    "critic__hidden_sizes=(8,)",
+]
 TINY_DETECTOR = [
     "--param",
     "classifier__max_epochs=1",

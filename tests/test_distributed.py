@@ -94,9 +94,9 @@ def test_chunked_injection_equals_in_memory(client, kepler_like):
 def test_chunked_sampling_is_repeatable(client, kepler_like, set_torch_threads):
     X, _, _ = kepler_like
     gan = TransitCurveGenerator(
-        latent_dim=8,
-        generator_hidden=(16,),
-        critic_hidden=(8,),
+        generator__latent_dim=8,
+        generator__hidden_sizes=(16,),
+        critic__hidden_sizes=(8,),
         max_epochs=1,
         random_state=0,
     ).fit(X)
@@ -118,7 +118,7 @@ def test_wrong_input_is_a_clear_error(fitted_pipeline, kepler_like):
         transform_blocks(TransitInjector().fit(X), da.from_array(X[0]))
     with pytest.raises(ValueError, match="chunk_size must be a positive int"):
         sample_blocks(
-            TransitCurveGenerator(max_epochs=1, latent_dim=4).fit(X[:, :64]),
+            TransitCurveGenerator(max_epochs=1, generator__latent_dim=4).fit(X[:, :64]),
             5,
             chunk_size=0,
         )

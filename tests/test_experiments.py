@@ -96,10 +96,10 @@ def test_augmentation_gain_trains_each_version(data):
     X, y = X[keep], y[keep]
     gan = TransitCurveGenerator(
         max_epochs=1,
-        latent_dim=8,
-        generator_hidden=(32,),
-        critic_hidden=(8,),
-        patch_size=20,
+        generator__latent_dim=8,
+        generator__hidden_sizes=(32,),
+        critic__hidden_sizes=(8,),
+        critic__patch_size=20,
         transit_injector=TransitInjector(snr=30.0),
         random_state=0,
     )

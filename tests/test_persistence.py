@@ -44,9 +44,9 @@ def fitted_pipeline(kepler_like):
 def fitted_generator(kepler_like):
     X, y, _ = kepler_like
     gan = TransitCurveGenerator(
-        latent_dim=8,
-        generator_hidden=(16,),
-        critic_hidden=(8,),
+        generator__latent_dim=8,
+        generator__hidden_sizes=(16,),
+        critic__hidden_sizes=(8,),
         max_epochs=1,
         transit_injector=TransitInjector(period=(1.0, 3.0), random_state=2),
         random_state=0,
@@ -125,7 +125,7 @@ def test_prototype_pipeline_round_trips(kepler_like, tmp_path):
 def test_generator_round_trips(fitted_generator, tmp_path):
     save_model(fitted_generator, tmp_path / "gan.lcgan")
     loaded = load_model(tmp_path / "gan.lcgan")
-    assert loaded.generator_hidden == (16,)  # tuples stay tuples
+    assert loaded.generator__hidden_sizes == (16,)  # tuples stay tuples
     for a, b in zip(
         fitted_generator.sample(6, y=1, random_state=3, return_params=True),
         loaded.sample(6, y=1, random_state=3, return_params=True),
@@ -138,11 +138,12 @@ def test_generator_round_trips(fitted_generator, tmp_path):
 def test_coloured_noise_generator_round_trips(kepler_like, tmp_path):
     X, _, _ = kepler_like
     gan = TransitCurveGenerator(
-        latent_dim=8,
-        generator_hidden=(16,),
-        critic_hidden=(8,),
-        coloured_noise=True,
-        spectral_weight=1.0,
+        generator="dense",
+        generator__latent_dim=8,
+        generator__hidden_sizes=(16,),
+        critic__hidden_sizes=(8,),
+        generator__coloured_noise=True,
+        loss__spectral_weight=1.0,
         max_epochs=1,
         random_state=0,
     ).fit(X)
@@ -157,26 +158,19 @@ def test_coloured_noise_generator_round_trips(kepler_like, tmp_path):
 def test_component_generator_round_trips(kepler_like, tmp_path):
     X, y, _ = kepler_like
     gan = TransitCurveGenerator(
-        latent_dim=8,
-        synthesis="components",
-        generator_hidden=(16,),
-        critic_hidden=(8,),
-        critic_spectrum=True,
-        curve_quantiles=True,
-        rotation_cycles=(2.0, 40.0),
-        thruster_period=12.0,
-        max_spike_height=3.0,
-        standardise_output=True,
-        noise_falls_above=8.0,
+        generator__latent_dim=8,
+        generator__hidden_sizes=(16,),
+        critic__hidden_sizes=(8,),
         max_epochs=1,
         random_state=0,
     ).fit(X, y)
     save_model(gan, tmp_path / "components.lcgan")
     loaded = load_model(tmp_path / "components.lcgan")
-    assert loaded.generator_.cycles == (2.0, 40.0)
-    assert loaded.generator_.max_spike_height == 3.0
-    assert loaded.standardise_output and loaded.generator_.falling_knot == 7
-    assert loaded.generator_.log_thruster_jitter == gan.generator_.log_thruster_jitter
+    # The ranges estimated in fit come back, and the networks built on them.
+    for name in ("rotation_cycles_", "thruster_period_", "max_spike_height_"):
+        assert getattr(loaded, name) == getattr(gan, name)
+    assert loaded.generator_.cycles == gan.rotation_cycles_
+    assert loaded.generator_.standardise_output
     for a, b in zip(
         loaded.sample(4, random_state=0), gan.sample(4, random_state=0), strict=True
     ):

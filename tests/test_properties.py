@@ -176,7 +176,10 @@ TINY_CLASSIFIER = dict(
     max_epochs=1, module__hidden_size=4, train_split=None, random_state=0
 )
 TINY_GENERATOR = dict(
-    latent_dim=4, generator_hidden=(8,), critic_hidden=(4,), max_epochs=1
+    generator__latent_dim=4,
+    generator__hidden_sizes=(8,),
+    critic__hidden_sizes=(4,),
+    max_epochs=1,
 )
 odd_curves = st.one_of(
     [

@@ -50,6 +50,9 @@ class FCGenerator(nn.Module):
     coloured_noise : bool, default=False
         Filter the noise head's white noise with a gain per frequency band
         that the generator sets for each curve; needs ``noise_head``.
+    standardise_output : bool, default=False
+        Whether whoever reads the curves puts each on the training curves'
+        scale first, as for :class:`ComponentGenerator`.
 
     Attributes
     ----------
@@ -75,9 +78,12 @@ class FCGenerator(nn.Module):
         noise_head=True,
         upsample=1,
         coloured_noise=False,
+        standardise_output=False,
     ):
         super().__init__()
         self.n_points = n_points
+        self.latent_dim = latent_dim
+        self.standardise_output = standardise_output
         # Knots at both ends and about every `upsample` points in between.
         self.n_knots = min(n_points, -(-(n_points - 1) // upsample) + 1)
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
@@ -138,6 +144,8 @@ class FCGenerator(nn.Module):
 _BLOCK = 64
 # Curves per share of ComponentGenerator's sawtooth (see _add_sawtooth_).
 _SAWTOOTH_ROWS = 256
+# Cadences over which ComponentGenerator's flares decay.
+_FLARE_WINDOW = 64
 
 
 def _block_size(length):
@@ -171,6 +179,13 @@ class ComponentGenerator(nn.Module):
       spike's median height and learns how widely heights spread, so that
       some curves have tall spikes and many none worth the name, as real
       curves do; ``max_spike_height`` caps them;
+    - steps: jumps of the level at random times, such as K2's momentum
+      dumps leave, whose sizes are normal with a scale the network sets per
+      curve (in units of the white noise), so the level between them is a
+      random walk;
+    - flares: a jump that decays exponentially, of log-normal height (in
+      units of the white noise) and log-normal e-folding time in cadences,
+      the medians set by the network per flare and the spreads learnt;
     - optionally, a sawtooth reset at a spacecraft's regular firings, such as
       K2's roll correction every 5.9 hours: it rises through each interval
       and drops at the firing, with a curvature and a log-normal size that
@@ -181,7 +196,8 @@ class ComponentGenerator(nn.Module):
     envelope frequencies (log-uniform in ``cycles`` and ``envelope_cycles``),
     the three phases, the drift's Gaussian coefficients (the network sets
     their scale), the spikes' positions and their heights' log-normal draws,
-    and the sawtooth's phase, size draw and the firings' lateness.
+    the sawtooth's phase, size draw and the firings' lateness, the steps'
+    times and sizes, and the flares' times, heights and decays.
     So no sample has a pattern at a fixed time, which a dense generator's last
     layer gives all its samples alike. The network sees the drawn
     frequencies, so a size may depend on them. The draws come from
@@ -212,26 +228,30 @@ class ComponentGenerator(nn.Module):
         None for no limit.
     thruster_period : float or None, default=None
         Points between the sawtooth's resets on average; None for no sawtooth.
-    noise_falls_above : float or None, default=None
-        Cycles over the curve above which the noise filter's gain falls or
-        stays flat with frequency: the network sets the gain at the first
-        knot at or above it and each next knot's fall. None leaves every
-        knot free.
+    n_steps : int, default=16
+        Steps per curve; the network sets their scale and can make them
+        vanish.
+    n_flares : int, default=4
+        Flares per curve; the network sets each one's median height and
+        decay, and can make them vanish.
+    standardise_output : bool, default=False
+        Whether whoever reads the curves puts each on the training curves'
+        scale (less its median, over its robust scatter) first:
+        TransitCurveGenerator does, in training and, faster, when sampling.
+        ``forward``'s curves are never rescaled.
 
     Attributes
     ----------
     n_random : int
         Standard normal columns it reads beyond the latent vector:
-        ``8 + 2 * n_spikes``, plus ``2 + n_firings`` with a sawtooth.
+        ``8 + 2 * n_spikes``, plus ``2 + n_firings`` with a sawtooth, then
+        ``2 * n_steps + 3 * n_flares``.
     n_firings : int
         Intervals drawn per curve, one every ``knot_spacing`` points (0
         without a sawtooth).
     knot_spacing : int
         ``round(thruster_period)``: points between the knots at which the
         firings' count is drawn (only with a sawtooth).
-    falling_knot : int or None
-        With ``noise_falls_above``, the noise filter's knot from which its
-        gain falls.
     white_knot : int
         The first of the noise filter's knots at or above half the Nyquist
         frequency; the spikes' unit is the mean gain from there up.
@@ -254,11 +274,14 @@ class ComponentGenerator(nn.Module):
         n_spikes=3,
         max_spike_height=None,
         thruster_period=None,
-        noise_falls_above=None,
+        n_steps=16,
+        n_flares=4,
+        standardise_output=False,
     ):
         super().__init__()
         self.n_points = n_points
         self.latent_dim = latent_dim
+        self.standardise_output = standardise_output
         self.cycles = cycles
         self.envelope_cycles = envelope_cycles
         self.max_envelope_depth = max_envelope_depth
@@ -273,6 +296,9 @@ class ComponentGenerator(nn.Module):
             self.n_firings = -(-n_points // self.knot_spacing)
         # Then the sawtooth's phase, its size's draw and one per firing.
         self.n_random = 8 + 2 * n_spikes + (2 + self.n_firings if self.n_firings else 0)
+        # Then each step's time and size, each flare's time, height and decay.
+        self.n_steps, self.n_flares = n_steps, n_flares
+        self.n_random += 2 * n_steps + 3 * n_flares
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
         sizes = (latent_dim * (2 if n_classes else 1) + 2, *hidden_sizes)
         self.body = leaky_stack(sizes)
@@ -285,6 +311,17 @@ class ComponentGenerator(nn.Module):
         # The spread of log heights must start above 0: at 0 its gradient
         # (the mean of the draws times the loss's slope) vanishes.
         self.log_spike_spread = nn.Parameter(torch.full((n_spikes,), np.log(1.5)))
+        # Steps start at a third of the white noise, flares as tall as spikes
+        # and two cadences long: big enough for the critic to see.
+        self.step_scale = nn.Linear(sizes[-1], 1)
+        nn.init.constant_(self.step_scale.bias, np.log(0.3))
+        self.flares = nn.Linear(sizes[-1], 2 * n_flares)  # log heights, decays
+        nn.init.constant_(self.flares.bias[:n_flares], np.log(6.0))
+        nn.init.constant_(self.flares.bias[n_flares:], np.log(2.0))
+        self.log_flare_spread = nn.Parameter(torch.full((2, n_flares), np.log(0.5)))
+        self.register_buffer(
+            "flare_lags", torch.arange(_FLARE_WINDOW, dtype=torch.float32), False
+        )
         if self.n_firings:
             self.sawtooth = nn.Linear(sizes[-1], 2)  # log size, curvature
             nn.init.zeros_(self.sawtooth.weight)
@@ -305,20 +342,6 @@ class ComponentGenerator(nn.Module):
         # Knot k sits at bin knot_bins[k] (the first knot's weights tie
         # between bins 0 and 1, its own).
         knot_bins = self.band_to_bin.argmax(dim=1).clamp_min(1)
-        self.noise_falls_above = noise_falls_above
-        self.falling_knot = None
-        if noise_falls_above is not None:
-            self.falling_knot = int(
-                torch.searchsorted(knot_bins, noise_falls_above).clamp_max(
-                    len(knot_bins) - 1
-                )
-            )
-            # The layer's outputs past that knot are falls, through a
-            # softplus, each starting at 0.01.
-            with torch.no_grad():
-                self.noise_gain.bias[self.falling_knot + 1 :] = math.log(
-                    math.expm1(0.01)
-                )
         # The first knot at or above half Nyquist, where white noise rules.
         self.white_knot = int(torch.searchsorted(knot_bins, knot_bins[-1] // 2))
         # The smooth parts are built block by block over the noise's whole
@@ -394,12 +417,13 @@ class ComponentGenerator(nn.Module):
         coefficients = nn.functional.softplus(self.drift(hidden)) * drawn[:, 5:8]
         level = None
         if self.n_firings:
+            first = end + self.n_spikes
             size, curvature, knots, steps = self._sawtooth(
-                hidden, drawn[:, end + self.n_spikes :]
+                hidden, drawn[:, first : first + 2 + self.n_firings]
             )
             # The sawtooth's constant term joins the drift's (see _add_smooth_).
             level = -size * (0.5 + curvature / 3)
-        log_gain = self.noise_log_gain(hidden)
+        log_gain = filter_log_gain(self, hidden)
         if white is None:
             white = torch.randn(
                 len(z), *self.white_shape, dtype=self.white_dtype, device=z.device
@@ -420,38 +444,57 @@ class ComponentGenerator(nn.Module):
         # Heights are in units of the curve's white noise (its mean log gain
         # above half Nyquist), as outliers are judged: in units of its scatter,
         # a quiet rotator's spikes came out hundreds of noise levels high.
-        log_noise = log_gain[:, self.white_knot :].mean(1, keepdim=True)
-        log_heights = log_noise + self.spikes(hidden) + spread
-        if self.max_spike_height is not None:
-            log_heights = torch.minimum(
-                log_heights, log_noise + math.log(self.max_spike_height)
-            )
-        heights = torch.exp(log_heights.clamp(max=6.0))
-        curves = curves.scatter_add_(1, places, heights.to(curves.dtype))
+        # In float32: a bfloat16 log height is 1 % off, a tall spike's height
+        # then several tenths of the noise.
+        with torch.autocast(hidden.device.type, enabled=False):
+            log_noise = log_gain[:, self.white_knot :].float().mean(1, keepdim=True)
+            log_heights = log_noise + self.spikes(hidden.float()) + spread.float()
+            if self.max_spike_height is not None:
+                log_heights = torch.minimum(
+                    log_heights, log_noise + math.log(self.max_spike_height)
+                )
+            heights = torch.exp(log_heights.clamp(max=6.0))
+            curves = curves.scatter_add_(1, places, heights.to(curves.dtype))
+            start = end + self.n_spikes + (2 + self.n_firings if self.n_firings else 0)
+            self._add_steps_and_flares_(curves, hidden, drawn[:, start:], log_noise)
         if self.n_firings:
             self._add_sawtooth_(curves, size, curvature, knots, steps)
         return curves
 
-    def noise_log_gain(self, hidden):
-        """Log gains of the noise filter at its knots.
+    def _add_steps_and_flares_(self, curves, hidden, drawn, log_noise):
+        """Add the steps and flares to ``curves`` (float32) in place, from
+        their ``2 * n_steps + 3 * n_flares`` drawn columns; ``log_noise`` is
+        each curve's log white noise, their unit."""
+        n_points, n_steps, n_flares = self.n_points, self.n_steps, self.n_flares
+        drawn = drawn.float()
+        hidden = hidden.float()
 
-        Parameters
-        ----------
-        hidden : torch.Tensor of shape (batch, hidden_sizes[-1])
-            The network's last hidden features.
+        def times(columns):
+            when = torch.special.ndtr(columns) * n_points
+            return when.long().clamp_max(n_points - 1)
 
-        Returns
-        -------
-        log_gain : torch.Tensor of shape (batch, n_knots), float32
-            One log gain per knot of :func:`band_interpolation`; with
-            ``noise_falls_above``, falling or flat from ``falling_knot`` on.
-        """
-        log_gain = filter_log_gain(self, hidden)
-        if self.falling_knot is None:
-            return log_gain
-        cut = self.falling_knot + 1
-        falls = nn.functional.softplus(log_gain[:, cut:]).cumsum(1)
-        return torch.cat([log_gain[:, :cut], log_gain[:, cut - 1 : cut] - falls], 1)
+        if n_steps:
+            scale = torch.exp((log_noise + self.step_scale(hidden)).clamp(max=6.0))
+            jumps = torch.zeros_like(curves).scatter_add_(
+                1, times(drawn[:, :n_steps]), scale * drawn[:, n_steps : 2 * n_steps]
+            )
+            curves += jumps.cumsum(1)
+        if n_flares:
+            drawn = drawn[:, 2 * n_steps :]
+            log_height, log_decay = (
+                self.flares(hidden)
+                + self.log_flare_spread.exp().flatten() * drawn[:, n_flares:]
+            ).chunk(2, dim=1)
+            height = torch.exp((log_noise + log_height).clamp(max=6.0))
+            # The window holds five e-foldings of the slowest flare.
+            decay = torch.exp(log_decay).clamp(0.2, _FLARE_WINDOW / 5)
+            shape = torch.exp(-self.flare_lags / decay[:, :, None])
+            at = times(drawn[:, :n_flares])[:, :, None] + self.flare_lags.long()
+            inside = at < n_points
+            values = height[:, :, None] * shape * inside
+            curves.scatter_add_(
+                1, at.clamp_max(n_points - 1).flatten(1), values.flatten(1)
+            )
 
     def _sawtooth(self, hidden, drawn):
         """The thruster sawtooth's size and curvature (each of shape
