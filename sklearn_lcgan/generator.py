@@ -83,9 +83,9 @@ class TransitCurveGenerator(BaseEstimator):
     The default generator's network sets the sizes of a star's parts
     (rotation, drift, filtered noise, cosmic-ray spikes, steps, decaying
     flares, a thruster sawtooth where the training curves show one), drawn
-    at random periods, phases and places, so that no pattern sits at fixed times (DDSP, Engel et al. 2020);
-    the ranges those draws span are estimated in ``fit`` from the training
-    curves. ``generator="dense"`` is the prototype's fully connected network
+    at random periods, phases and places, so that no pattern sits at fixed
+    times (DDSP, Engel et al. 2020); the ranges those draws span are
+    estimated in ``fit`` from the training curves. ``generator="dense"`` is the prototype's fully connected network
     (latent 100 -> 512 -> 1024 -> 1024, LeakyReLU 0.2, one value every eighth
     point joined by straight lines, white noise of learnt amplitude on top)
     with the settings it was first measured with. The critic reads the curve
