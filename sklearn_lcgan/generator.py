@@ -85,10 +85,11 @@ class TransitCurveGenerator(BaseEstimator):
     flares, a thruster sawtooth where the training curves show one), drawn
     at random periods, phases and places, so that no pattern sits at fixed
     times (DDSP, Engel et al. 2020); the ranges those draws span are
-    estimated in ``fit`` from the training curves. ``generator="dense"`` is the prototype's fully connected network
-    (latent 100 -> 512 -> 1024 -> 1024, LeakyReLU 0.2, one value every eighth
-    point joined by straight lines, white noise of learnt amplitude on top)
-    with the settings it was first measured with. The critic reads the curve
+    estimated in ``fit`` from the training curves. ``generator="dense"`` is
+    the prototype's fully connected network (latent 100 -> 512 -> 1024 ->
+    1024, LeakyReLU 0.2, one value every eighth point joined by straight
+    lines, white noise of learnt amplitude on top) with the settings it was
+    first measured with. The critic reads the curve
     as a sequence of patches with stacked LSTMs and, by default, its power
     spectrum and step quantiles. Training uses the Wasserstein loss with
     gradient penalty (Gulrajani et al. 2017) by default, or the prototype's
