@@ -1,11 +1,13 @@
 """What the training curves show, for the component synthesiser's ranges:
-their rotation frequencies, a regular spacecraft systematic and the height
-of their spikes, each estimated from the curves, not set by the user."""
+their rotation frequencies, a regular spacecraft systematic, the height of
+their spikes and the size of their outliers, each estimated from the curves,
+not set by the user."""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import median_filter, uniform_filter1d
+from scipy.stats import norm
 
 from ._constants import MAD_TO_SIGMA
 
@@ -74,3 +76,20 @@ def max_spike_height(Z):
     rise = Z - median_filter(Z, size=(1, 5), mode="nearest")
     tallest = rise.max(axis=1) / white
     return float(max(3.0, 1.2 * np.quantile(tallest, 0.99)))
+
+
+def outlier_log_size(Z, n_outliers=32, log_spread=0.5, threshold=5.0):
+    """The median log size, in units of each curve's white noise, at which
+    ``n_outliers`` log-normal outliers of either sign (spread ``log_spread``)
+    stand beyond ``threshold`` as often as the curves' own: twice their mean
+    count of single-cadence drops below their 5-point running median by more
+    than ``threshold`` (drops, because spikes and flares rise)."""
+    steps = np.diff(Z, axis=1)
+    white = MAD_TO_SIGMA * np.median(
+        np.abs(steps - np.median(steps, 1, keepdims=True)), 1
+    )
+    white = np.where(white > 0, white / np.sqrt(2), 1.0)
+    drop = (median_filter(Z, size=(1, 5), mode="nearest") - Z) / white[:, None]
+    share = 2 * (drop > threshold).sum(axis=1).mean() / n_outliers
+    share = float(np.clip(share, 1e-4, 0.5))
+    return float(np.log(threshold) - log_spread * norm.isf(share))

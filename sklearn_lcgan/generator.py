@@ -222,6 +222,11 @@ class TransitCurveGenerator(BaseEstimator):
         The tallest a spike may stand, in units of a sample's white noise:
         the training curves' tallest single-cadence rises (99th percentile),
         with a fifth to spare; None for the dense generator.
+    outlier_log_size_ : float or None
+        Where the outliers of either sign start, as a median log size in
+        units of a sample's white noise: where as many stand beyond 5 noise
+        levels as in the training curves (counted from their drops); None
+        for the dense generator.
     levels_, scales_ : ndarray of shape (n_curves,)
         Each training curve's median and robust scatter, drawn from in
         ``sample``.
@@ -509,7 +514,12 @@ class TransitCurveGenerator(BaseEstimator):
     def _estimate_ranges(self, Z):
         """The synthesiser's ranges, estimated from the curves (None for the
         dense generator, which has no such parts)."""
-        for name in ("rotation_cycles", "thruster_period", "max_spike_height"):
+        for name in (
+            "rotation_cycles",
+            "thruster_period",
+            "max_spike_height",
+            "outlier_log_size",
+        ):
             value = None
             if self.generator == "components":
                 value = getattr(_curve_shape, name)(Z)
@@ -578,6 +588,7 @@ class TransitCurveGenerator(BaseEstimator):
                 cycles=self.rotation_cycles_,
                 max_spike_height=self.max_spike_height_,
                 thruster_period=self.thruster_period_,
+                outlier_log_size=self.outlier_log_size_,
                 **settings,
             )
         else:

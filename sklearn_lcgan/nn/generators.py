@@ -186,6 +186,10 @@ class ComponentGenerator(nn.Module):
     - flares: a jump that decays exponentially, of log-normal height (in
       units of the white noise) and log-normal e-folding time in cadences,
       the medians set by the network per flare and the spreads learnt;
+    - outliers of either sign, the heavy tails of a star's noise: log-normal
+      sizes around a median the network sets per curve (in units of the
+      white noise), so that a Gaussian star's vanish and a heavy-tailed
+      one's stand out;
     - optionally, a sawtooth reset at a spacecraft's regular firings, such as
       K2's roll correction every 5.9 hours: it rises through each interval
       and drops at the firing, with a curvature and a log-normal size that
@@ -197,7 +201,8 @@ class ComponentGenerator(nn.Module):
     the three phases, the drift's Gaussian coefficients (the network sets
     their scale), the spikes' positions and their heights' log-normal draws,
     the sawtooth's phase, size draw and the firings' lateness, the steps'
-    times and sizes, and the flares' times, heights and decays.
+    times and sizes, the flares' times, heights and decays, and the
+    outliers' times, signs and sizes.
     So no sample has a pattern at a fixed time, which a dense generator's last
     layer gives all its samples alike. The network sees the drawn
     frequencies, so a size may depend on them. The draws come from
@@ -234,6 +239,12 @@ class ComponentGenerator(nn.Module):
     n_flares : int, default=4
         Flares per curve; the network sets each one's median height and
         decay, and can make them vanish.
+    n_outliers : int, default=32
+        Outliers of either sign per curve; the network sets their median
+        size, and can make them vanish.
+    outlier_log_size : float, default=0.0
+        The outliers' median log size, in units of the white noise, before
+        training (the network's starting point): 0 hides them in the noise.
     standardise_output : bool, default=False
         Whether whoever reads the curves puts each on the training curves'
         scale (less its median, over its robust scatter) first:
@@ -245,7 +256,7 @@ class ComponentGenerator(nn.Module):
     n_random : int
         Standard normal columns it reads beyond the latent vector:
         ``8 + 2 * n_spikes``, plus ``2 + n_firings`` with a sawtooth, then
-        ``2 * n_steps + 3 * n_flares``.
+        ``2 * n_steps + 3 * n_flares + 3 * n_outliers``.
     n_firings : int
         Intervals drawn per curve, one every ``knot_spacing`` points (0
         without a sawtooth).
@@ -276,6 +287,8 @@ class ComponentGenerator(nn.Module):
         thruster_period=None,
         n_steps=16,
         n_flares=4,
+        n_outliers=32,
+        outlier_log_size=0.0,
         standardise_output=False,
     ):
         super().__init__()
@@ -296,29 +309,33 @@ class ComponentGenerator(nn.Module):
             self.n_firings = -(-n_points // self.knot_spacing)
         # Then the sawtooth's phase, its size's draw and one per firing.
         self.n_random = 8 + 2 * n_spikes + (2 + self.n_firings if self.n_firings else 0)
-        # Then each step's time and size, each flare's time, height and decay.
-        self.n_steps, self.n_flares = n_steps, n_flares
-        self.n_random += 2 * n_steps + 3 * n_flares
+        # Then each step's time and size, each flare's time, height and
+        # decay, each outlier's time, sign and size.
+        self.n_steps, self.n_flares, self.n_outliers = n_steps, n_flares, n_outliers
+        self.n_random += 2 * n_steps + 3 * n_flares + 3 * n_outliers
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
         sizes = (latent_dim * (2 if n_classes else 1) + 2, *hidden_sizes)
         self.body = leaky_stack(sizes)
         self.rotation = nn.Linear(sizes[-1], 3)  # two amplitudes, envelope depth
         self.drift = nn.Linear(sizes[-1], 3)
         self.spikes = nn.Linear(sizes[-1], n_spikes)
-        # Spikes start six noise levels high, three times the training curves'
-        # scatter: big enough for the critic to see.
-        nn.init.constant_(self.spikes.bias, np.log(6.0))
+        # Spikes start two noise levels high: within the reach of the critic's
+        # step quantiles, and near a star without them.
+        nn.init.constant_(self.spikes.bias, np.log(2.0))
         # The spread of log heights must start above 0: at 0 its gradient
         # (the mean of the draws times the loss's slope) vanishes.
         self.log_spike_spread = nn.Parameter(torch.full((n_spikes,), np.log(1.5)))
         # Steps start at a third of the white noise, flares as tall as spikes
-        # and two cadences long: big enough for the critic to see.
+        # and two cadences long.
         self.step_scale = nn.Linear(sizes[-1], 1)
         nn.init.constant_(self.step_scale.bias, np.log(0.3))
         self.flares = nn.Linear(sizes[-1], 2 * n_flares)  # log heights, decays
-        nn.init.constant_(self.flares.bias[:n_flares], np.log(6.0))
+        nn.init.constant_(self.flares.bias[:n_flares], np.log(2.0))
         nn.init.constant_(self.flares.bias[n_flares:], np.log(2.0))
         self.log_flare_spread = nn.Parameter(torch.full((2, n_flares), np.log(0.5)))
+        self.outlier_size = nn.Linear(sizes[-1], 1)
+        nn.init.constant_(self.outlier_size.bias, outlier_log_size)
+        self.log_outlier_spread = nn.Parameter(torch.tensor(np.log(0.5)))
         self.register_buffer(
             "flare_lags", torch.arange(_FLARE_WINDOW, dtype=torch.float32), False
         )
@@ -456,18 +473,22 @@ class ComponentGenerator(nn.Module):
             heights = torch.exp(log_heights.clamp(max=6.0))
             curves = curves.scatter_add_(1, places, heights.to(curves.dtype))
             start = end + self.n_spikes + (2 + self.n_firings if self.n_firings else 0)
-            self._add_steps_and_flares_(curves, hidden, drawn[:, start:], log_noise)
+            self._add_events_(curves, hidden, drawn[:, start:], log_noise)
         if self.n_firings:
             self._add_sawtooth_(curves, size, curvature, knots, steps)
         return curves
 
-    def _add_steps_and_flares_(self, curves, hidden, drawn, log_noise):
-        """Add the steps and flares to ``curves`` (float32) in place, from
-        their ``2 * n_steps + 3 * n_flares`` drawn columns; ``log_noise`` is
-        each curve's log white noise, their unit."""
+    def _add_events_(self, curves, hidden, drawn, log_noise):
+        """Add the steps, flares and outliers to ``curves`` (float32) in
+        place, from their ``2 * n_steps + 3 * n_flares + 3 * n_outliers``
+        drawn columns; ``log_noise`` is each curve's log white noise, their
+        unit."""
         n_points, n_steps, n_flares = self.n_points, self.n_steps, self.n_flares
-        drawn = drawn.float()
-        hidden = hidden.float()
+        n_outliers = self.n_outliers
+        drawn, hidden = drawn.float(), hidden.float()
+        stepping, flaring, outlying = drawn.split(
+            [2 * n_steps, 3 * n_flares, 3 * n_outliers], dim=1
+        )
 
         def times(columns):
             when = torch.special.ndtr(columns) * n_points
@@ -476,24 +497,35 @@ class ComponentGenerator(nn.Module):
         if n_steps:
             scale = torch.exp((log_noise + self.step_scale(hidden)).clamp(max=6.0))
             jumps = torch.zeros_like(curves).scatter_add_(
-                1, times(drawn[:, :n_steps]), scale * drawn[:, n_steps : 2 * n_steps]
+                1, times(stepping[:, :n_steps]), scale * stepping[:, n_steps:]
             )
             curves += jumps.cumsum(1)
         if n_flares:
-            drawn = drawn[:, 2 * n_steps :]
             log_height, log_decay = (
                 self.flares(hidden)
-                + self.log_flare_spread.exp().flatten() * drawn[:, n_flares:]
+                + self.log_flare_spread.exp().flatten() * flaring[:, n_flares:]
             ).chunk(2, dim=1)
             height = torch.exp((log_noise + log_height).clamp(max=6.0))
             # The window holds five e-foldings of the slowest flare.
             decay = torch.exp(log_decay).clamp(0.2, _FLARE_WINDOW / 5)
             shape = torch.exp(-self.flare_lags / decay[:, :, None])
-            at = times(drawn[:, :n_flares])[:, :, None] + self.flare_lags.long()
+            at = times(flaring[:, :n_flares])[:, :, None] + self.flare_lags.long()
             inside = at < n_points
             values = height[:, :, None] * shape * inside
             curves.scatter_add_(
                 1, at.clamp_max(n_points - 1).flatten(1), values.flatten(1)
+            )
+        if n_outliers:
+            log_size = (
+                log_noise
+                + self.outlier_size(hidden)
+                + self.log_outlier_spread.exp() * outlying[:, 2 * n_outliers :]
+            )
+            sign = torch.sign(outlying[:, n_outliers : 2 * n_outliers])
+            curves.scatter_add_(
+                1,
+                times(outlying[:, :n_outliers]),
+                sign * torch.exp(log_size.clamp(max=6.0)),
             )
 
     def _sawtooth(self, hidden, drawn):
