@@ -101,6 +101,8 @@ def set_params(estimator, params):
             if not name.rpartition("__")[2].startswith("_")
         )
         unknown = sorted(set(params) - set(valid))
+        if unknown and "take a prefix" in str(exc):
+            raise ValueError(f"--param: {exc}") from None
         if unknown and "nvalid parameter" in str(exc):
             routed = [name for name in valid if name.endswith("module")]
             hint = f" (and {routed[0]}__NAME for the network's own)" if routed else ""

@@ -364,6 +364,14 @@ class TransitCurveGenerator(BaseEstimator):
         """
         for name in [name for name in params if _is_routed(name)]:
             setattr(self, name, params.pop(name))
+        valid = self.get_params(deep=True)
+        unknown = sorted(name for name in params if name not in valid)
+        if unknown and "__" not in unknown[0]:
+            raise ValueError(
+                f"Invalid parameter {unknown[0]!r} for TransitCurveGenerator; the "
+                "networks', the loss's and the optimisers' settings take a prefix: "
+                f"{', '.join(group + '__' for group in _GROUPS)} (e.g. optimizer__lr)."
+            )
         return super().set_params(**params)
 
     def _routed(self, group):

@@ -233,6 +233,10 @@ def test_subcommands_on_a_kaggle_file(kaggle_csv, tmp_path, capsys):
             "'colour' is not a parameter of TransitInjector; valid names: a, cadence",
         ),
         (
+            ["fit-generator", "{kaggle}", "--model", "g.lcgan", "--param", "lr=1"],
+            "Invalid parameter 'lr' for TransitCurveGenerator; the networks'",
+        ),
+        (
             ["inject", "{kaggle}", "--output", "x.txt"],
             "use an .npz file, or a .csv file",
         ),

@@ -738,6 +738,8 @@ def test_settings_are_routed_by_prefix_as_skorch_does(curves):
     gan.set_params(critic_optimizer__lr=5e-4, transit_injector=TransitInjector())
     assert "critic_optimizer__lr" in clone(gan).get_params()
     assert GANTraining(gan, "cpu").opt_d.param_groups[0]["lr"] == 5e-4
+    with pytest.raises(ValueError, match="Invalid parameter 'lr'.*optimizer__lr"):
+        gan.set_params(lr=1e-3)
     with pytest.raises(
         TypeError, match="unexpected keyword argument 'lr'.*optimizer__"
     ):
