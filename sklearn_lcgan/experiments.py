@@ -299,8 +299,9 @@ def augmentation_gain(
         Named ways to add planets: an object with ``fit_resample`` (such as
         :class:`~sklearn_lcgan.TransitOversampler`), or a
         :class:`~sklearn_lcgan.TransitCurveGenerator` with a
-        ``transit_injector``, fitted on the training non-hosts and sampled
-        with ``y=planet_label`` until the classes balance.
+        ``transit_injector``, fitted on the training non-hosts (a generator
+        already fitted, on those curves, is used as it is) and sampled with
+        ``y=planet_label`` until the classes balance.
     planet_label : label, default=1
         The class of planet hosts.
     threshold : float, default=0.5
@@ -331,7 +332,9 @@ def augmentation_gain(
         elif hasattr(augmenter, "sample"):
             negatives = X_train[y_train != planet_label]
             n_new = len(negatives) - int(np.sum(y_train == planet_label))
-            generator = clone(augmenter).fit(negatives)
+            generator = augmenter
+            if not hasattr(augmenter, "n_features_in_"):
+                generator = clone(augmenter).fit(negatives)
             X_new, y_new = generator.sample(
                 max(n_new, 0), y=planet_label, random_state=rng.randint(2**31 - 1)
             )

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import warnings
-from numbers import Real
+from concurrent.futures import ThreadPoolExecutor
+from numbers import Integral, Real
 
 import numpy as np
 from astropy.timeseries import BoxLeastSquares
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import (
+    Interval,
+    Options,
+    StrOptions,
+    validate_params,
+)
 from sklearn.utils.validation import check_array
 
 from ._constants import K2_THRUSTER_PERIOD, KEPLER_LONG_CADENCE
@@ -30,7 +37,13 @@ _SEARCH_CONSTRAINTS = {
     "detrend_method": [StrOptions({"savgol", "median", "biweight"})],
     "rotation_filter": ["boolean"],
     "notch_period": [Interval(Real, 0, None, closed="neither"), None],
+    "n_threads": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
 }
+
+
+def _threads(n_threads):
+    """``n_threads``, with -1 for one per core."""
+    return (os.cpu_count() or 1) if n_threads == -1 else n_threads
 
 
 @validate_params(_SEARCH_CONSTRAINTS, prefer_skip_nested_validation=True)
@@ -45,6 +58,7 @@ def bls_periods(
     detrend_method: str = "savgol",
     rotation_filter: bool = True,
     notch_period: float | None = K2_THRUSTER_PERIOD,
+    n_threads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Best Box Least Squares period and its detection significance.
 
@@ -93,6 +107,9 @@ def bls_periods(
         its second and third harmonics; the
         default is K2's thruster firing. None for data without it, such as the
         Kepler prime mission's.
+    n_threads : int, default=1
+        Curves searched at once, on threads (astropy's search releases
+        Python's lock); -1 for one per core.
 
     Returns
     -------
@@ -114,18 +131,20 @@ def bls_periods(
     residual = _search_residual(
         X, cadence, detrend_window, detrend_method, rotation_filter, notch_period
     )
-    best_period = np.empty(len(X))
-    best_sde = np.empty(len(X))
-    for i, row in enumerate(residual):
+
+    def search(i):
         observed = ~np.isnan(X[i])
-        result = BoxLeastSquares(time[observed], row[observed]).power(
+        result = BoxLeastSquares(time[observed], residual[i][observed]).power(
             trial, durations, objective="snr"
         )
         power = result.power
         k = int(np.argmax(power))
-        best_period[i] = result.period[k]
-        best_sde[i] = (power[k] - power.mean()) / power.std()
-    return best_period, best_sde
+        return result.period[k], (power[k] - power.mean()) / power.std()
+
+    with ThreadPoolExecutor(_threads(n_threads)) as threads:
+        found = np.array(list(threads.map(search, range(len(X)))), dtype=float)
+    found = found.reshape(len(X), 2)
+    return found[:, 0], found[:, 1]
 
 
 def _search_grid(X, cadence, min_period, max_period):
@@ -194,7 +213,7 @@ def tls_periods(
     detrend_window, detrend_method, rotation_filter, notch_period
         The cleaning, as in :func:`bls_periods`.
     n_threads : int, default=1
-        Threads of each TLS search.
+        Threads of each TLS search; -1 for one per core.
 
     Returns
     -------
@@ -230,7 +249,7 @@ def tls_periods(
             result = model.power(
                 period_min=min_period,
                 period_max=max_period,
-                use_threads=n_threads,
+                use_threads=_threads(n_threads),
                 show_progress_bar=False,
                 verbose=False,
             )

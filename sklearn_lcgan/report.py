@@ -191,7 +191,7 @@ def run_demo(
         held_out = X_test[y_test == 0]
         disc = discriminative_score(held_out, generated[: len(held_out)])
         psd = psd_distance(held_out, generated)
-        bls = transit_recovery_rate(planets, planet_params["period"])
+        bls = transit_recovery_rate(planets, planet_params["period"], n_threads=-1)
         save(plot_losses(gan.history_), "gan_losses.png")
         steps.update()
 

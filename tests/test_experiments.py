@@ -89,7 +89,7 @@ def test_injection_recovery_grid_and_fixed_false_positive_rate(data, detector):
         injection_recovery(detector, base, grid={"radius": [0.1]})
 
 
-def test_augmentation_gain_trains_each_version(data):
+def test_augmentation_gain_trains_each_version(data, monkeypatch):
     X, y, X_test, y_test = data
     X, y = X[:100], y[:100]
     keep = (y == 0) | (np.cumsum(y) <= 3)  # only three planets, as in real data
@@ -125,6 +125,16 @@ def test_augmentation_gain_trains_each_version(data):
         return_estimators=True,
     )
     assert list(models) == ["none", "oversampler"]
+    # A fitted generator is used as it is, not fitted again.
+    fitted = gan.fit(X[y == 0])
+    fits = []
+    monkeypatch.setattr(
+        TransitCurveGenerator, "fit", lambda self, *a, **k: fits.append(self)
+    )
+    prefit = augmentation_gain(
+        depth_detector(), X, y, X_test, y_test, augmenters={"gan": fitted}
+    )
+    assert fits == [] and prefit.loc[1, "n_planets"] == n_negative
     np.testing.assert_allclose(
         again.loc[1, "roc_auc"],
         roc_auc_score(y_test, planet_proba(models["oversampler"], X_test)),

@@ -19,7 +19,13 @@ def test_tls_finds_strong_transits_and_scores_them_above_noise():
     assert np.mean(aliases < 0.02) >= 3 / 4, (periods, truth)
     noise = np.random.default_rng(0).normal(size=(2, 800))
     assert sde.min() > tls_periods(noise, max_period=4.0)[1].max()
-    bls, _ = bls_periods(X, n_periods=2000, max_period=4.0)
+    bls, bls_sde = bls_periods(X, n_periods=2000, max_period=4.0)
     assert np.mean(np.abs(bls / truth - 1) < 0.02) >= 1 / 2  # the same curves
+    # On threads, the same search curve by curve, in the same order.
+    threaded = bls_periods(X, n_periods=2000, max_period=4.0, n_threads=-1)
+    np.testing.assert_array_equal(threaded[0], bls)
+    np.testing.assert_array_equal(threaded[1], bls_sde)
+    with pytest.raises(ValueError, match="n_threads"):
+        bls_periods(X, n_threads=0)
     with pytest.raises(ValueError, match="period range"):
         tls_periods(noise[:, :20])

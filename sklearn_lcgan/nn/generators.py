@@ -229,8 +229,8 @@ class ComponentGenerator(nn.Module):
         Spikes per curve; the network sets their median heights and their
         spread, and can make them vanish.
     max_spike_height : float or None, default=None
-        The tallest a spike may stand, in units of the curve's white noise;
-        None for no limit.
+        The tallest a spike, flare or outlier may stand, in units of the
+        curve's white noise; None for no limit.
     thruster_period : float or None, default=None
         Points between the sawtooth's resets on average; None for no sawtooth.
     n_steps : int, default=16
@@ -494,6 +494,14 @@ class ComponentGenerator(nn.Module):
             when = torch.special.ndtr(columns) * n_points
             return when.long().clamp_max(n_points - 1)
 
+        def capped(log_size):
+            # No taller than the spikes may stand, nor than float32 holds.
+            if self.max_spike_height is not None:
+                log_size = torch.minimum(
+                    log_size, log_noise + math.log(self.max_spike_height)
+                )
+            return torch.exp(log_size.clamp(max=6.0))
+
         if n_steps:
             scale = torch.exp((log_noise + self.step_scale(hidden)).clamp(max=6.0))
             jumps = torch.zeros_like(curves).scatter_add_(
@@ -505,7 +513,7 @@ class ComponentGenerator(nn.Module):
                 self.flares(hidden)
                 + self.log_flare_spread.exp().flatten() * flaring[:, n_flares:]
             ).chunk(2, dim=1)
-            height = torch.exp((log_noise + log_height).clamp(max=6.0))
+            height = capped(log_noise + log_height)
             # The window holds five e-foldings of the slowest flare.
             decay = torch.exp(log_decay).clamp(0.2, _FLARE_WINDOW / 5)
             shape = torch.exp(-self.flare_lags / decay[:, :, None])
@@ -525,7 +533,7 @@ class ComponentGenerator(nn.Module):
             curves.scatter_add_(
                 1,
                 times(outlying[:, :n_outliers]),
-                sign * torch.exp(log_size.clamp(max=6.0)),
+                sign * capped(log_size),
             )
 
     def _sawtooth(self, hidden, drawn):
