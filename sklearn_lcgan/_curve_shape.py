@@ -20,6 +20,16 @@ def _power(Z):
     return np.abs(np.fft.rfft(Z - Z.mean(axis=1, keepdims=True), axis=1)) ** 2
 
 
+def _white_noise(Z):
+    """Each curve's white noise: the robust scatter of its steps over sqrt 2
+    (1 for a curve without steps)."""
+    steps = np.diff(Z, axis=1)
+    white = MAD_TO_SIGMA * np.median(
+        np.abs(steps - np.median(steps, 1, keepdims=True)), 1
+    )
+    return np.where(white > 0, white / np.sqrt(2), 1.0)
+
+
 def rotation_cycles(Z):
     """The range of the curves' strongest slow frequencies, in cycles over the
     curve: the 5th to 95th percentile of each curve's peak below an eighth of
@@ -68,11 +78,7 @@ def max_spike_height(Z):
     """The tallest single-cadence excursion the curves hold, in units of each
     curve's white noise, with a fifth to spare: the 99th percentile over
     curves of each one's tallest rise above its 5-point running median."""
-    steps = np.diff(Z, axis=1)
-    white = MAD_TO_SIGMA * np.median(
-        np.abs(steps - np.median(steps, 1, keepdims=True)), 1
-    )
-    white = np.where(white > 0, white / np.sqrt(2), 1.0)
+    white = _white_noise(Z)
     rise = Z - median_filter(Z, size=(1, 5), mode="nearest")
     tallest = rise.max(axis=1) / white
     return float(max(3.0, 1.2 * np.quantile(tallest, 0.99)))
@@ -84,11 +90,7 @@ def outlier_log_size(Z, n_outliers=32, log_spread=0.5, threshold=5.0):
     stand beyond ``threshold`` as often as the curves' own: twice their mean
     count of single-cadence drops below their 5-point running median by more
     than ``threshold`` (drops, because spikes and flares rise)."""
-    steps = np.diff(Z, axis=1)
-    white = MAD_TO_SIGMA * np.median(
-        np.abs(steps - np.median(steps, 1, keepdims=True)), 1
-    )
-    white = np.where(white > 0, white / np.sqrt(2), 1.0)
+    white = _white_noise(Z)
     drop = (median_filter(Z, size=(1, 5), mode="nearest") - Z) / white[:, None]
     share = 2 * (drop > threshold).sum(axis=1).mean() / n_outliers
     share = float(np.clip(share, 1e-4, 0.5))

@@ -62,6 +62,10 @@ _DEFAULTS = {
 }
 _ADAM_SETTINGS = {"lr", "betas", "eps", "weight_decay", "amsgrad"}
 _GROUPS = ("generator", "critic", "loss", "optimizer", "critic_optimizer")
+_PREFIX_HINT = (
+    "the networks', the loss's and the optimisers' settings take a prefix: "
+    f"{', '.join(group + '__' for group in _GROUPS)} (e.g. optimizer__lr)."
+)
 
 
 def _is_routed(name):
@@ -368,9 +372,8 @@ class TransitCurveGenerator(BaseEstimator):
         unknown = sorted(name for name in params if name not in valid)
         if unknown and "__" not in unknown[0]:
             raise ValueError(
-                f"Invalid parameter {unknown[0]!r} for TransitCurveGenerator; the "
-                "networks', the loss's and the optimisers' settings take a prefix: "
-                f"{', '.join(group + '__' for group in _GROUPS)} (e.g. optimizer__lr)."
+                f"Invalid parameter {unknown[0]!r} for TransitCurveGenerator; "
+                f"{_PREFIX_HINT}"
             )
         return super().set_params(**params)
 
@@ -546,9 +549,7 @@ class TransitCurveGenerator(BaseEstimator):
         if unexpected:
             raise TypeError(
                 f"TransitCurveGenerator() got an unexpected keyword argument "
-                f"{unexpected[0]!r}; the networks', the loss's and the optimisers' "
-                "settings take a prefix: "
-                f"{', '.join(group + '__' for group in _GROUPS)} (e.g. optimizer__lr)."
+                f"{unexpected[0]!r}; {_PREFIX_HINT}"
             )
         generator, critic, loss = (
             self._routed(group) for group in ("generator", "critic", "loss")

@@ -466,17 +466,23 @@ class ComponentGenerator(nn.Module):
         with torch.autocast(hidden.device.type, enabled=False):
             log_noise = log_gain[:, self.white_knot :].float().mean(1, keepdim=True)
             log_heights = log_noise + self.spikes(hidden.float()) + spread.float()
-            if self.max_spike_height is not None:
-                log_heights = torch.minimum(
-                    log_heights, log_noise + math.log(self.max_spike_height)
-                )
-            heights = torch.exp(log_heights.clamp(max=6.0))
+            heights = self._capped_heights(log_heights, log_noise)
             curves = curves.scatter_add_(1, places, heights.to(curves.dtype))
             start = end + self.n_spikes + (2 + self.n_firings if self.n_firings else 0)
             self._add_events_(curves, hidden, drawn[:, start:], log_noise)
         if self.n_firings:
             self._add_sawtooth_(curves, size, curvature, knots, steps)
         return curves
+
+    def _capped_heights(self, log_heights, log_noise):
+        """Heights from their logs, no taller than ``max_spike_height`` noise
+        levels (``log_noise``, each curve's log white noise) nor than float32
+        holds."""
+        if self.max_spike_height is not None:
+            log_heights = torch.minimum(
+                log_heights, log_noise + math.log(self.max_spike_height)
+            )
+        return torch.exp(log_heights.clamp(max=6.0))
 
     def _add_events_(self, curves, hidden, drawn, log_noise):
         """Add the steps, flares and outliers to ``curves`` (float32) in
@@ -494,14 +500,6 @@ class ComponentGenerator(nn.Module):
             when = torch.special.ndtr(columns) * n_points
             return when.long().clamp_max(n_points - 1)
 
-        def capped(log_size):
-            # No taller than the spikes may stand, nor than float32 holds.
-            if self.max_spike_height is not None:
-                log_size = torch.minimum(
-                    log_size, log_noise + math.log(self.max_spike_height)
-                )
-            return torch.exp(log_size.clamp(max=6.0))
-
         if n_steps:
             scale = torch.exp((log_noise + self.step_scale(hidden)).clamp(max=6.0))
             jumps = torch.zeros_like(curves).scatter_add_(
@@ -513,7 +511,7 @@ class ComponentGenerator(nn.Module):
                 self.flares(hidden)
                 + self.log_flare_spread.exp().flatten() * flaring[:, n_flares:]
             ).chunk(2, dim=1)
-            height = capped(log_noise + log_height)
+            height = self._capped_heights(log_noise + log_height, log_noise)
             # The window holds five e-foldings of the slowest flare.
             decay = torch.exp(log_decay).clamp(0.2, _FLARE_WINDOW / 5)
             shape = torch.exp(-self.flare_lags / decay[:, :, None])
@@ -533,7 +531,7 @@ class ComponentGenerator(nn.Module):
             curves.scatter_add_(
                 1,
                 times(outlying[:, :n_outliers]),
-                sign * capped(log_size),
+                sign * self._capped_heights(log_size, log_noise),
             )
 
     def _sawtooth(self, hidden, drawn):
