@@ -121,7 +121,7 @@ def _draw_chunk(gan, out, codes, level, scale, seed, buffers):
                 curves.numpy(), level, scale, out, gan.generator_.standardise_output
             )
         else:
-            curves = generate(gan, z, code, white)
+            curves = generate(gan.generator_, z, code, white)
             level, scale = torch.as_tensor(level), torch.as_tensor(scale)
             mapped = torch.addcmul(level.to(device), curves, scale.to(device))
             out[...] = mapped.cpu().numpy()

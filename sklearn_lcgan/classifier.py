@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import sys
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,11 +21,12 @@ from sklearn.utils.validation import (
     validate_data,
 )
 from skorch import NeuralNetClassifier
-from skorch.callbacks import EarlyStopping, PrintLog, ProgressBar
+from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 from torch.utils.data import Dataset
 
 from ._constants import KEPLER_LONG_CADENCE
+from ._epoch_table import EpochTable
 from ._interrupt import keep_last_epoch
 from ._random import int_seed
 from ._validation import check_cadence
@@ -41,15 +41,6 @@ from .preprocessing import (
     GaussianSmoother,
     OutlierClipper,
 )
-
-
-class _PrintLog(PrintLog):
-    """skorch's epoch table, its best values coloured only on a terminal."""
-
-    def format_row(self, row, key, color):
-        if not sys.stdout.isatty():
-            row = {**row, f"{key}_best": False}
-        return super().format_row(row, key, color)
 
 
 class _FreshTransits(Dataset):
@@ -527,7 +518,7 @@ class LightCurveClassifier(NeuralNetClassifier):
         if isinstance(self.verbose, Integral) and self.verbose > 0:
             callbacks.append(("progress_bar", ProgressBar()))
         return [
-            (name, _PrintLog() if name == "print_log" else callback)
+            (name, EpochTable() if name == "print_log" else callback)
             for name, callback in callbacks
         ]
 

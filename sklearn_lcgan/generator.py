@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _curve_shape, _gan_sampling
-from ._gan_training import GANTraining
+from ._gan_training import adversarial_net
 from ._random import int_seed
 from ._robust import nan_centre_scale
 from ._two_sample import curve_mmd
@@ -138,7 +138,8 @@ class TransitCurveGenerator(BaseEstimator):
         instructions and much slower on those without; samples then differ
         from float32 ones by a few percent of their scatter.
     verbose : int, default=0
-        0 is silent; 1 shows a progress bar over epochs.
+        0 is silent; 1 shows skorch's progress bar over each epoch's batches
+        and its table of each epoch's losses.
     random_state : int, RandomState instance or None, default=None
         Seed for the weights, batches and noise.
     generator__latent_dim : int, default=100
@@ -205,11 +206,14 @@ class TransitCurveGenerator(BaseEstimator):
         The trained generator.
     critic_ : torch.nn.Module
         The trained critic.
-    history_ : list of dict
-        One dict per epoch: ``epoch``, ``critic_loss``, ``generator_loss``,
-        ``wasserstein`` (WGAN-GP), ``spectral_mmd`` (only with
-        ``spectral_weight``), each a mean over the epoch's steps of its
-        network, and ``seconds``.
+    history_ : skorch.history.History
+        skorch's history of the training loop, one dict per epoch:
+        ``epoch``, ``critic_loss``, ``generator_loss``, ``wasserstein`` (the
+        critic's mean score gap between real and generated curves),
+        ``spectral_mmd`` (only with ``loss__spectral_weight``), each a mean
+        over the epoch's steps of its network, ``dur`` in seconds, and
+        ``batches``, each step's values; ``history_[:, "critic_loss"]``
+        reads a column.
     classes_ : ndarray or None
         The labels seen in ``fit``; None for an unconditional generator.
     rotation_cycles_ : (float, float) or None
@@ -482,10 +486,16 @@ class TransitCurveGenerator(BaseEstimator):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.initialize()
-            training = GANTraining(self, device)
-            self.history_ = []
-            training.resume()
-            training.run(Z, codes, seed, device)
+            net = adversarial_net(self, len(Z))
+            self.history_ = net.history_
+            net.resume()
+            data = {"curves": Z}
+            summaries = net.summarise(torch.from_numpy(Z).to(device))
+            if summaries is not None:
+                data["summaries"] = summaries.cpu()
+            remaining = self.max_epochs - len(self.history_)
+            if remaining > 0:
+                net.partial_fit(data, codes, epochs=remaining)
         return self
 
     def _check_curves(self, X):

@@ -132,7 +132,7 @@ def test_ctrl_c_in_training_exits_2_and_saves_nothing(data, tmp_path, monkeypatc
     def interrupted(self, *args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(training.GANTraining, "critic_step", interrupted)
+    monkeypatch.setattr(training.AdversarialNet, "critic_step", interrupted)
     assert main(["fit-generator", str(csv), "--model", str(model), *TINY_GAN]) == 2
     assert model.read_bytes() == b"old"
 

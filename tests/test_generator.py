@@ -8,7 +8,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_lcgan import TransitCurveGenerator, TransitInjector, make_kepler_like
-from sklearn_lcgan._gan_training import GANTraining
+from sklearn_lcgan._gan_training import AdversarialNet, adversarial_net
 from sklearn_lcgan._robust import robust_noise
 from sklearn_lcgan.metrics import (
     discriminative_score,
@@ -233,33 +233,40 @@ def test_history_and_verbose_progress(curves, capsys):
     gan = TransitCurveGenerator(max_epochs=2, verbose=1, random_state=0, **TINY)
     gan.fit(X)
     assert [h["epoch"] for h in gan.history_] == [1, 2]
-    assert all(np.isfinite(h["critic_loss"]) for h in gan.history_)
-    assert "GAN epochs" in capsys.readouterr().err
+    assert np.isfinite(gan.history_[:, "critic_loss"]).all()
+    assert all(h["dur"] > 0 for h in gan.history_)
+    # Each epoch's loss is the mean of its steps'.
+    steps = gan.history_[0, "batches", :, "critic_loss"]
+    assert len(steps) == len(X) // TINY["batch_size"]
+    assert np.isclose(gan.history_[0, "critic_loss"], np.mean(steps))
+    shown = capsys.readouterr()
+    assert "critic_loss" in shown.out and "generator_loss" in shown.out
+    assert "it/s" in shown.err or "%" in shown.err  # skorch's progress bar
     TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr() == ("", "")
 
 
 def diverges_in_epoch_two(monkeypatch):
     """Make training's generator loss turn NaN in the second epoch."""
-    step = GANTraining.generator_step
+    step = AdversarialNet.generator_step
 
     def generator_step(self, real, labels, real_summary):
         loss, spectral = step(self, real, labels, real_summary)
-        return (float("nan") if len(self.gan.history_) == 1 else loss), spectral
+        return (float("nan") if len(self.history_) == 2 else loss), spectral
 
-    monkeypatch.setattr(GANTraining, "generator_step", generator_step)
+    monkeypatch.setattr(AdversarialNet, "generator_step", generator_step)
 
 
 def interrupted_in_epoch_two(monkeypatch):
     """Make the user interrupt training (Ctrl-C) in the second epoch."""
-    step = GANTraining.critic_step
+    step = AdversarialNet.critic_step
 
     def critic_step(self, real, labels, real_summary):
-        if len(self.gan.history_) == 1:
+        if len(self.history_) == 2:
             raise KeyboardInterrupt
         return step(self, real, labels, real_summary)
 
-    monkeypatch.setattr(GANTraining, "critic_step", critic_step)
+    monkeypatch.setattr(AdversarialNet, "critic_step", critic_step)
 
 
 def test_diverging_training_stops_with_clear_error_and_last_good_weights(
@@ -283,16 +290,16 @@ def test_real_summaries_computed_once_are_those_of_each_batch(curves, monkeypatc
     import torch
 
     X, _ = curves
-    step = GANTraining.critic_step
+    step = AdversarialNet.critic_step
     checked = []
 
     def critic_step(self, real, labels, real_summary):
-        torch.testing.assert_close(real_summary, self.gan.critic_.summary(real))
-        torch.testing.assert_close(real_summary, self.spectrum(real))
+        torch.testing.assert_close(real_summary, self.critic_.summary(real))
+        torch.testing.assert_close(real_summary, self.spectrum_(real))
         checked.append(True)
         return step(self, real, labels, real_summary)
 
-    monkeypatch.setattr(GANTraining, "critic_step", critic_step)
+    monkeypatch.setattr(AdversarialNet, "critic_step", critic_step)
     TransitCurveGenerator(max_epochs=2, random_state=0, **SUMMARIES, **TINY).fit(X)
     assert len(checked) == 2 * (len(X) // TINY["batch_size"])
 
@@ -732,12 +739,17 @@ def test_settings_are_routed_by_prefix_as_skorch_does(curves):
     gan.fit(X)
     # The critic's rate is twice the generator's unless given; both optimisers
     # take the loss's betas.
-    training = GANTraining(gan, "cpu")
-    assert training.opt_d.param_groups[0]["lr"] == 2e-3
-    assert training.opt_g.param_groups[0]["betas"] == (0.0, 0.9)
+    net = adversarial_net(gan, len(X))
+    assert net.critic_optimizer_.param_groups[0]["lr"] == 2e-3
+    assert net.optimizer_.param_groups[0]["betas"] == (0.0, 0.9)
+    # Each optimiser steers its own network.
+    assert {id(p) for p in net.optimizer_.param_groups[0]["params"]} == {
+        id(p) for p in gan.generator_.parameters()
+    }
     gan.set_params(critic_optimizer__lr=5e-4, transit_injector=TransitInjector())
     assert "critic_optimizer__lr" in clone(gan).get_params()
-    assert GANTraining(gan, "cpu").opt_d.param_groups[0]["lr"] == 5e-4
+    net = adversarial_net(gan, len(X))
+    assert net.critic_optimizer_.param_groups[0]["lr"] == 5e-4
     with pytest.raises(ValueError, match="Invalid parameter 'lr'.*optimizer__lr"):
         gan.set_params(lr=1e-3)
     with pytest.raises(

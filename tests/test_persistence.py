@@ -290,8 +290,8 @@ def test_code_in_a_consistent_file_does_not_run(saved, tmp_path):
 
     def not_an_estimator(manifest):
         manifest["estimator"] = {
-            "__estimator__": "sklearn_lcgan._gan_training:GANTraining",
-            "params": {"gan": str(marker), "device": "cpu"},
+            "__estimator__": "sklearn_lcgan._gan_training:_AtomicCheckpoint",
+            "params": {"path": str(marker)},
         }
 
     bad = _rewrite(saved, tmp_path / "obj.lcgan", edit_json=not_an_estimator)
