@@ -398,6 +398,8 @@ class _Decoder:
         for name, item in value["state"].items():
             if isinstance(item, dict) and "__module__" in item:
                 modules[name] = self.decode(item["__module__"])
+            elif name == "history_":  # skorch's, as the training loop made it
+                estimator.history_ = History(self.decode(item))
             else:
                 setattr(estimator, name, self.decode(item))
         if modules:

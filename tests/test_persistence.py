@@ -133,6 +133,7 @@ def test_generator_round_trips(fitted_generator, tmp_path):
     ):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     assert loaded.history_ == fitted_generator.history_
+    assert loaded.history_[:, "epoch"] == fitted_generator.history_[:, "epoch"]
 
 
 def test_coloured_noise_generator_round_trips(kepler_like, tmp_path):
