@@ -1,15 +1,24 @@
-"""What the training curves show, for the component synthesiser's ranges:
-their rotation frequencies, a regular spacecraft systematic, the height of
-their spikes and the size of their outliers, each estimated from the curves,
-not set by the user."""
+"""What the training curves show, for the component synthesiser: their
+rotation frequencies, a regular spacecraft systematic, the height of their
+spikes, and their spikes, flares and outliers, each estimated from the
+curves, not set by the user."""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import median_filter, uniform_filter1d
+from scipy.ndimage import label, maximum, median_filter, uniform_filter1d
+from scipy.ndimage import sum as label_sum
 from scipy.stats import norm
 
 from ._constants import MAD_TO_SIGMA
+
+# Rises and drops beyond this many robust sigma of a curve's changes from
+# its recent level count as events; the level is the median of the
+# _LEVEL_WINDOW points before.
+_EVENT_SIGMA = 6.0
+_LEVEL_WINDOW = 15
+# An outlier stands this many robust sigma from its neighbours' mean.
+_OUTLIER_SIGMA = 3.5
 
 # A periodic systematic must stand this many robust sigma above the
 # spectrum's continuum, averaged over the curves, to be modelled.
@@ -84,14 +93,84 @@ def max_spike_height(Z):
     return float(max(3.0, 1.2 * np.quantile(tallest, 0.99)))
 
 
-def outlier_log_size(Z, n_outliers=32, log_spread=0.5, threshold=5.0):
-    """The median log size, in units of each curve's white noise, at which
-    ``n_outliers`` log-normal outliers of either sign (spread ``log_spread``)
-    stand beyond ``threshold`` as often as the curves' own: twice their mean
-    count of single-cadence drops below their 5-point running median by more
-    than ``threshold`` (drops, because spikes and flares rise)."""
+def outliers(Z, n_counts=64):
+    """The curves' outliers of either sign, the heavy tails of their noise:
+    ``counts``, ``n_counts`` evenly spaced quantiles over the curves of how
+    many each has, and the median and spread of their log sizes in units of
+    each curve's white noise (``log_height``, ``log_spread``).
+
+    An outlier stands beyond 3.5 robust sigma from the mean of its two
+    neighbours (a difference that red noise barely moves and white noise
+    makes normal); drops only, as spikes and flares rise, doubled for both
+    signs, less the normal tail's share.
+    """
     white = _white_noise(Z)
-    drop = (median_filter(Z, size=(1, 5), mode="nearest") - Z) / white[:, None]
-    share = 2 * (drop > threshold).sum(axis=1).mean() / n_outliers
-    share = float(np.clip(share, 1e-4, 0.5))
-    return float(np.log(threshold) - log_spread * norm.isf(share))
+    off = (Z[:, 1:-1] - (Z[:, :-2] + Z[:, 2:]) / 2) / white[:, None]
+    sigma = MAD_TO_SIGMA * np.median(np.abs(off), 1, keepdims=True)
+    drop = -off > _OUTLIER_SIGMA * sigma
+    expected = norm.sf(_OUTLIER_SIGMA) * off.shape[1]
+    counts = 2 * np.maximum(drop.sum(axis=1) - expected, 0)
+    sizes = np.log(-off[drop]) if drop.any() else np.zeros(1)
+    return {
+        "counts": np.quantile(counts, (np.arange(n_counts) + 0.5) / n_counts).tolist(),
+        "log_height": float(np.median(sizes)),
+        "log_spread": float(max(np.std(sizes), 0.1)),
+    }
+
+
+def _runs(Z, sign):
+    """Each run of points that stand ``sign``-wards beyond ``_EVENT_SIGMA``
+    robust sigma of the curve's changes from its level (the median of the
+    ``_LEVEL_WINDOW`` points before): their lengths, peaks (in units of the
+    curve's white noise) and the threshold in those units."""
+    white = _white_noise(Z)
+    level = median_filter(
+        Z, size=(1, _LEVEL_WINDOW), origin=(0, _LEVEL_WINDOW // 2), mode="nearest"
+    )
+    change = Z[:, 1:] - level[:, :-1]
+    sigma = MAD_TO_SIGMA * np.median(
+        np.abs(change - np.median(change, 1, keepdims=True)), 1, keepdims=True
+    )
+    beyond = sign * change > _EVENT_SIGMA * sigma
+    runs, n_runs = label(beyond, structure=[[0, 0, 0], [1, 1, 1], [0, 0, 0]])
+    index = np.arange(1, n_runs + 1)
+    lengths = np.asarray(label_sum(beyond, runs, index))
+    threshold = np.broadcast_to(_EVENT_SIGMA * sigma / white[:, None], Z[:, 1:].shape)
+    peaks = np.asarray(maximum(sign * change / white[:, None], runs, index))
+    return lengths, peaks, np.asarray(maximum(threshold, runs, index))
+
+
+def events(Z):
+    """The curves' spikes and flares: for each, the mean count per curve,
+    the median and spread of their log heights (in units of each curve's
+    white noise), and for flares the median log e-folding time in cadences;
+    and their outliers (:func:`outliers`).
+
+    Events are runs of rises beyond 6 robust sigma of a curve's changes from
+    its recent level: a single point is a spike, a longer run a flare. Noise
+    of either sign makes drops as often as rises, so each count is the rises'
+    excess over the drops of that length.
+    """
+    n_curves = len(Z)
+    rises, peaks, threshold = _runs(Z, 1)
+    drops = _runs(Z, -1)[0]
+    found = {}
+    for kind, single in (("spikes", True), ("flares", False)):
+        chosen = (rises == 1) == single
+        excess = chosen.sum() - ((drops == 1) == single).sum()
+        log_peaks = np.log(peaks[chosen]) if chosen.any() else np.log([2.0])
+        found[kind] = {
+            "rate": float(max(excess, 0) / n_curves),
+            "log_height": float(np.median(log_peaks)),
+            "log_spread": float(max(np.std(log_peaks), 0.3)),
+        }
+        if not single:
+            # A flare h high that decays with time tau stays above the
+            # threshold T for tau log(h / T) cadences.
+            spans = np.log(peaks[chosen] / threshold[chosen])
+            decays = rises[chosen] / np.maximum(spans, 0.1)
+            found[kind]["log_decay"] = float(
+                np.log(np.median(decays)) if chosen.any() else np.log(2.0)
+            )
+    found["outliers"] = outliers(Z)
+    return found

@@ -8,4 +8,4 @@ __version__ = "0.1.0.dev0"
 # 11: the package moved its networks to sklearn_lcgan.nn's modules by role.
 # 12: the generators record their latent size and output scaling; the
 #     component generator lost its noise_falls_above.
-MODEL_FORMAT = 12
+MODEL_FORMAT = 13

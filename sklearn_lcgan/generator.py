@@ -230,11 +230,19 @@ class TransitCurveGenerator(BaseEstimator):
         The tallest a spike may stand, in units of a sample's white noise:
         the training curves' tallest single-cadence rises (99th percentile),
         with a fifth to spare; None for the dense generator.
-    outlier_log_size_ : float or None
-        Where the outliers of either sign start, as a median log size in
-        units of a sample's white noise: where as many stand beyond 5 noise
-        levels as in the training curves (counted from their drops); None
-        for the dense generator.
+    events_ : dict or None
+        The training curves' spikes, flares and outliers, which the
+        synthesiser's are (not trained): ``events_["spikes"]`` and
+        ``events_["flares"]`` each hold the mean count per curve (``rate``),
+        the median and spread of their log heights in units of the white
+        noise (``log_height``, ``log_spread``), and for flares the median log
+        e-folding time in cadences (``log_decay``); rises beyond 6 robust
+        sigma of a curve's changes from its recent level count, less as many
+        drops of that length (noise makes both). ``events_["outliers"]``
+        holds 64 quantiles of how many outliers a curve has (``counts``;
+        points beyond 3.5 robust sigma from their neighbours' mean, past
+        what normal noise puts there) and their ``log_height`` and
+        ``log_spread``. None for the dense generator.
     levels_, scales_ : ndarray of shape (n_curves,)
         Each training curve's median and robust scatter, drawn from in
         ``sample``.
@@ -539,7 +547,7 @@ class TransitCurveGenerator(BaseEstimator):
             "rotation_cycles",
             "thruster_period",
             "max_spike_height",
-            "outlier_log_size",
+            "events",
         ):
             value = None
             if self.generator == "components":
@@ -607,7 +615,9 @@ class TransitCurveGenerator(BaseEstimator):
                 cycles=self.rotation_cycles_,
                 max_spike_height=self.max_spike_height_,
                 thruster_period=self.thruster_period_,
-                outlier_log_size=self.outlier_log_size_,
+                spikes=self.events_["spikes"],
+                flares=self.events_["flares"],
+                outliers=self.events_["outliers"],
                 **settings,
             )
         else:

@@ -652,14 +652,13 @@ def _silent_components(generator):
         for layer in (
             generator.rotation,
             generator.drift,
-            generator.spikes,
             generator.noise_gain,
             generator.step_scale,
-            generator.flares,
-            generator.outlier_size,
         ):
             layer.weight.zero_()
             layer.bias.fill_(-30.0)
+        generator.spike_log_height.fill_(-30.0)
+        generator.flare_log_size[0].fill_(-30.0)
 
 
 def test_component_generator_rotates_at_the_drawn_period():
@@ -669,8 +668,9 @@ def test_component_generator_rotates_at_the_drawn_period():
 
     torch.manual_seed(0)
     generator = ComponentGenerator(400, latent_dim=4, hidden_sizes=(8,), n_spikes=2)
-    # The steps', flares' and outliers' draws come last.
-    assert generator.n_random == 12 + 2 * 16 + 3 * 4 + 3 * 32
+    # The steps', flares' and outliers' draws come last, then each spike's
+    # and flare's presence.
+    assert generator.n_random == 12 + 2 * 16 + 3 * 4 + 3 * 64 + 1 + 2 + 4
     _silent_components(generator)
     with torch.no_grad():
         generator.rotation.bias[0] = 5.0  # the fundamental alone, no envelope
@@ -786,7 +786,7 @@ def test_component_generator_caps_spike_heights():
             # levels is 10; log heights are normal around log 7 with spread
             # 1, so a third pass it.
             generator.noise_gain.bias[generator.white_knot :] = np.log(1e-4)
-            generator.spikes.bias.fill_(np.log(7e4))
+            generator.spike_log_height.fill_(np.log(7e4))
             generator.log_spike_spread.fill_(0.0)
         tall, kept = free(z).numpy(), capped(z).numpy()
     rows = np.arange(len(z))[:, None]
@@ -877,7 +877,7 @@ def test_component_generator_spikes_and_no_pattern_at_fixed_times():
         # Heights are in units of the white noise, set here to 1e-4 (its gain
         # above half Nyquist; the spectrum's low part is silent).
         generator.noise_gain.bias[generator.white_knot :] = np.log(1e-4)
-        generator.spikes.bias.fill_(np.log(7e4))
+        generator.spike_log_height.fill_(np.log(7e4))
         generator.log_spike_spread.fill_(-30.0)  # every spike exactly 7 high
         spiky = generator(z).numpy()
         generator.noise_gain.bias[generator.white_knot :] = np.log(2e-4)
@@ -888,7 +888,7 @@ def test_component_generator_spikes_and_no_pattern_at_fixed_times():
     # Twice the noise, twice the spikes.
     np.testing.assert_allclose(twice[spiky > 1.0], 2 * spiky[spiky > 1.0], rtol=1e-3)
 
-    # With a spread, log heights are normal around the median the network sets.
+    # With a spread, log heights are normal around their median.
     with torch.no_grad():
         generator.noise_gain.bias[generator.white_knot :] = np.log(1e-4)
         generator.log_spike_spread.fill_(np.log(0.5))
@@ -949,7 +949,7 @@ def test_component_generator_steps_and_decaying_flares():
     # A flare 5 noise levels high decays by e every 3 cadences.
     flaring = quiet(n_steps=0, n_flares=1, n_outliers=0)
     with torch.no_grad():
-        flaring.flares.bias.copy_(torch.tensor([np.log(5e4), np.log(3.0)]))
+        flaring.flare_log_size.copy_(torch.tensor([[np.log(5e4)], [np.log(3.0)]]))
         flaring.log_flare_spread.fill_(-30.0)
         z = torch.randn(50, 4 + flaring.n_random)
         curves = flaring(z).numpy()
@@ -959,15 +959,26 @@ def test_component_generator_steps_and_decaying_flares():
     expected = np.where(lag >= 0, 5.0 * np.exp(-np.clip(lag, 0, 64) / 3.0), 0.0)
     expected[lag >= 64] = 0.0  # the flare's window
     np.testing.assert_allclose(curves, expected, atol=1e-3)
-    # Their sizes take gradients, so training can shrink or grow them.
-    flaring(z).sum().backward()
-    assert flaring.flares.weight.grad.abs().sum() > 0
-
-    # Outliers 5 noise levels high, of either sign, at the drawn times.
-    outlying = quiet(n_steps=0, n_flares=0, n_outliers=2)
+    # They are the training curves', not trained: nothing of theirs is a
+    # parameter.
+    assert not [name for name, _ in flaring.named_parameters() if "flare" in name]
+    # At a rate of a quarter flare per curve, a quarter of the curves flare.
+    rare = quiet(n_steps=0, n_flares=1, n_outliers=0, flares={"rate": 0.25})
     with torch.no_grad():
-        outlying.outlier_size.bias.fill_(np.log(5e4))
-        outlying.log_outlier_spread.fill_(-30.0)
+        rare.flare_log_size.copy_(flaring.flare_log_size)
+        rare.log_flare_spread.fill_(-30.0)
+        flared = (rare(torch.randn(4000, 4 + rare.n_random)).numpy() > 1.0).any(1)
+    assert flared.mean() == pytest.approx(0.25, abs=0.03)
+
+    # Outliers 5 noise levels high, of either sign, at the drawn times: two
+    # in every curve.
+    outlying = quiet(
+        n_steps=0,
+        n_flares=0,
+        n_outliers=2,
+        outliers={"counts": [2.0], "log_height": np.log(5e4), "log_spread": 1e-12},
+    )
+    with torch.no_grad():
         z = torch.randn(50, 4 + outlying.n_random)
         curves = outlying(z).numpy()
     drawn = z[:, 4 + 8 + 2 :]
@@ -978,6 +989,17 @@ def test_component_generator_steps_and_decaying_flares():
         np.add.at(expected[row], at[row], 5.0 * signs[row])
     np.testing.assert_allclose(curves, expected, atol=1e-3)
     assert (curves < -4).any() and (curves > 4).any()
+    # Each curve draws its count: none in half the curves, four in the rest.
+    some = quiet(
+        n_steps=0,
+        n_flares=0,
+        n_outliers=8,
+        outliers={"counts": [0.0, 4.0], "log_height": np.log(5e4)},
+    )
+    with torch.no_grad():
+        counts = (np.abs(some(torch.randn(4000, 4 + some.n_random)).numpy()) > 1).sum(1)
+    assert (counts == 0).mean() == pytest.approx(0.5, abs=0.03)
+    assert counts[counts > 0].mean() == pytest.approx(4.0, abs=0.15)
 
 
 def test_component_generator_sawtooth_resets_at_the_thruster_period():
@@ -991,8 +1013,9 @@ def test_component_generator_sawtooth_resets_at_the_thruster_period():
         400, latent_dim=4, hidden_sizes=(8,), n_spikes=1, thruster_period=10.0
     )
     assert generator.n_firings == 40
-    # The sawtooth's after the spikes', then the steps' and flares'.
-    assert generator.n_random == 8 + 2 + 2 + 40 + 2 * 16 + 3 * 4 + 3 * 32
+    # The sawtooth's after the spikes', then the steps', flares' and
+    # outliers', then the spike's and flares' presence.
+    assert generator.n_random == 8 + 2 + 2 + 40 + 2 * 16 + 3 * 4 + 3 * 64 + 1 + 1 + 4
     _silent_components(generator)
     with torch.no_grad():
         generator.sawtooth.weight.zero_()
@@ -1069,10 +1092,42 @@ def test_the_synthesisers_ranges_are_estimated_from_the_training_curves():
     quiet = TransitCurveGenerator(**params).fit(white)
     assert quiet.thruster_period_ is None and quiet.generator_.n_firings == 0
     assert 3 <= quiet.max_spike_height_ < 8  # Gaussian noise has no spikes
-    # Nor outliers: theirs start hidden in the noise. Student's t noise of 3
-    # degrees of freedom has many.
+    # Nor outliers; Student's t noise of 3 degrees of freedom has many, in
+    # every curve, and a mix of the two in half the curves.
+    assert quiet.events_["spikes"]["rate"] < 0.05
+    assert quiet.events_["flares"]["rate"] < 0.05
+    assert np.median(quiet.events_["outliers"]["counts"]) < 1
     heavy = np.random.default_rng(0).standard_t(3, size=X.shape)
-    assert quiet.outlier_log_size_ < np.log(1.5)
-    assert TransitCurveGenerator(**params).fit(heavy).outlier_log_size_ > np.log(3)
+    counts = TransitCurveGenerator(**params).fit(heavy).events_["outliers"]["counts"]
+    assert min(counts) > 4
+    mixed = np.vstack([white[:100], heavy[:100]])
+    counts = TransitCurveGenerator(**params).fit(mixed).events_["outliers"]["counts"]
+    assert counts[20] < 2 and counts[44] > 4
     dense = TransitCurveGenerator(generator="dense", max_epochs=1, **TINY).fit(X)
     assert dense.thruster_period_ is None and dense.rotation_cycles_ is None
+
+
+def test_spikes_and_flares_are_counted_and_sized_from_the_training_curves():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 1024))
+    # One spike 20 noise levels high per curve on average, half a flare 30
+    # high that decays over 4 cadences.
+    for row in range(len(X)):
+        for at in rng.integers(20, 1000, rng.poisson(1.0)):
+            X[row, at] += 20.0
+        for at in rng.integers(20, 900, rng.poisson(0.5)):
+            X[row, at:] += 30.0 * np.exp(-np.arange(1024 - at) / 4.0)
+    gan = TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
+    spikes, flares = gan.events_["spikes"], gan.events_["flares"]
+    assert spikes["rate"] == pytest.approx(1.0, abs=0.15)
+    assert flares["rate"] == pytest.approx(0.5, abs=0.1)
+    assert spikes["log_height"] == pytest.approx(np.log(20), abs=0.2)
+    assert flares["log_height"] == pytest.approx(np.log(30), abs=0.3)
+    assert flares["log_decay"] == pytest.approx(np.log(4), abs=0.5)
+    # Each slot is there as often as the curves have them.
+    chance = gan.generator_.presence.numpy()
+    np.testing.assert_allclose(
+        chance * [gan.generator_.n_spikes, gan.generator_.n_flares],
+        [spikes["rate"], flares["rate"]],
+        rtol=1e-6,
+    )

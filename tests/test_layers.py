@@ -16,7 +16,7 @@ PACKAGE = pathlib.Path(__file__).parents[1] / "sklearn_lcgan"
 # each other.
 LAYERS = [
     ["_version", "_constants"],
-    ["_random", "_validation", "_atomic", "_interrupt"],
+    ["_random", "_validation", "_atomic", "_interrupt", "_epoch_table"],
     ["_robust", "_physics", "_curve_shape"],
     ["_planets"],
     ["_stars"],

@@ -146,6 +146,16 @@ _BLOCK = 64
 _SAWTOOTH_ROWS = 256
 # Cadences over which ComponentGenerator's flares decay.
 _FLARE_WINDOW = 64
+# Outliers before fit estimates them: none.
+_OUTLIERS = {"counts": [0.0], "log_height": 0.0, "log_spread": 0.5}
+# Spikes and flares before fit estimates them: every slot filled, two noise
+# levels high (near a star without them), flares two cadences long.
+_EVENTS = {
+    "rate": None,
+    "log_height": np.log(2.0),
+    "log_spread": 1.5,
+    "log_decay": np.log(2.0),
+}
 
 
 def _block_size(length):
@@ -154,6 +164,14 @@ def _block_size(length):
     by one batched product."""
     divisors = [d for d in range(1, length + 1) if length % d == 0]
     return min(divisors, key=lambda d: abs(math.log(d / _BLOCK)))
+
+
+def _chance(rate, slots):
+    """The chance that each of ``slots`` is there, for ``rate`` of them per
+    curve on average (None: every one)."""
+    if rate is None:
+        return 1.0
+    return float(np.clip(rate / max(slots, 1), 0.0, 1.0))
 
 
 def _log_uniform(u, bounds):
@@ -175,21 +193,23 @@ class ComponentGenerator(nn.Module):
     - filtered noise (:func:`filtered_noise`): granulation, pointing
       systematics and photon noise, with a gain per frequency band;
     - spikes: single-cadence outliers such as cosmic-ray hits, of log-normal
-      heights in units of the curve's white noise: the network sets each
-      spike's median height and learns how widely heights spread, so that
-      some curves have tall spikes and many none worth the name, as real
-      curves do; ``max_spike_height`` caps them;
+      heights in units of the curve's white noise, each slot there by
+      chance, so that some curves have tall spikes and many none, as real
+      curves do; their rate and heights are the training curves' (``spikes``),
+      not trained; ``max_spike_height`` caps them;
     - steps: jumps of the level at random times, such as K2's momentum
       dumps leave, whose sizes are normal with a scale the network sets per
       curve (in units of the white noise), so the level between them is a
       random walk;
     - flares: a jump that decays exponentially, of log-normal height (in
       units of the white noise) and log-normal e-folding time in cadences,
-      the medians set by the network per flare and the spreads learnt;
-    - outliers of either sign, the heavy tails of a star's noise: log-normal
-      sizes around a median the network sets per curve (in units of the
-      white noise), so that a Gaussian star's vanish and a heavy-tailed
-      one's stand out;
+      each slot there by chance; their rate, heights and decays are the
+      training curves' (``flares``), not trained;
+    - outliers of either sign, the heavy tails of a star's noise: each
+      curve draws how many it has from the training curves' counts, so that
+      a Gaussian star has none and a heavy-tailed one many, of log-normal
+      sizes in units of the white noise; counts and sizes are the training
+      curves' (``outliers``), not trained;
     - optionally, a sawtooth reset at a spacecraft's regular firings, such as
       K2's roll correction every 5.9 hours: it rises through each interval
       and drops at the firing, with a curvature and a log-normal size that
@@ -201,8 +221,8 @@ class ComponentGenerator(nn.Module):
     the three phases, the drift's Gaussian coefficients (the network sets
     their scale), the spikes' positions and their heights' log-normal draws,
     the sawtooth's phase, size draw and the firings' lateness, the steps'
-    times and sizes, the flares' times, heights and decays, and the
-    outliers' times, signs and sizes.
+    times and sizes, the flares' times, heights and decays, the outliers'
+    times, signs and sizes, and whether each spike and flare is there.
     So no sample has a pattern at a fixed time, which a dense generator's last
     layer gives all its samples alike. The network sees the drawn
     frequencies, so a size may depend on them. The draws come from
@@ -226,8 +246,7 @@ class ComponentGenerator(nn.Module):
     max_envelope_depth : float, default=0.5
         Largest relative change of the rotation's amplitude.
     n_spikes : int, default=3
-        Spikes per curve; the network sets their median heights and their
-        spread, and can make them vanish.
+        Spike slots per curve.
     max_spike_height : float or None, default=None
         The tallest a spike, flare or outlier may stand, in units of the
         curve's white noise; None for no limit.
@@ -237,14 +256,22 @@ class ComponentGenerator(nn.Module):
         Steps per curve; the network sets their scale and can make them
         vanish.
     n_flares : int, default=4
-        Flares per curve; the network sets each one's median height and
-        decay, and can make them vanish.
-    n_outliers : int, default=32
-        Outliers of either sign per curve; the network sets their median
-        size, and can make them vanish.
-    outlier_log_size : float, default=0.0
-        The outliers' median log size, in units of the white noise, before
-        training (the network's starting point): 0 hides them in the noise.
+        Flare slots per curve.
+    n_outliers : int, default=64
+        Outlier slots per curve, the most a curve can have.
+    spikes, flares : dict or None, default=None
+        The spikes and the flares, as the training curves show them:
+        ``rate``, their mean count per curve (the chance of each slot is that
+        over the slots);
+        ``log_height`` and ``log_spread``, the median and spread of their log
+        heights in units of the white noise; for flares ``log_decay``, the
+        median log e-folding time in cadences. Missing keys, or None: every
+        slot filled, two noise levels high (spread 1.5), two cadences long.
+    outliers : dict or None, default=None
+        The outliers, as the training curves show them: ``counts``, how many
+        a curve has, evenly spaced quantiles over the training curves, one
+        drawn per curve (each slot is there with that count over the slots);
+        ``log_height`` and ``log_spread`` as for spikes. None: no outliers.
     standardise_output : bool, default=False
         Whether whoever reads the curves puts each on the training curves'
         scale (less its median, over its robust scatter) first:
@@ -256,7 +283,8 @@ class ComponentGenerator(nn.Module):
     n_random : int
         Standard normal columns it reads beyond the latent vector:
         ``8 + 2 * n_spikes``, plus ``2 + n_firings`` with a sawtooth, then
-        ``2 * n_steps + 3 * n_flares + 3 * n_outliers``.
+        ``2 * n_steps + 3 * n_flares + 3 * n_outliers + 1``, then
+        ``n_spikes + n_flares``.
     n_firings : int
         Intervals drawn per curve, one every ``knot_spacing`` points (0
         without a sawtooth).
@@ -287,8 +315,10 @@ class ComponentGenerator(nn.Module):
         thruster_period=None,
         n_steps=16,
         n_flares=4,
-        n_outliers=32,
-        outlier_log_size=0.0,
+        n_outliers=64,
+        spikes=None,
+        flares=None,
+        outliers=None,
         standardise_output=False,
     ):
         super().__init__()
@@ -312,30 +342,55 @@ class ComponentGenerator(nn.Module):
         # Then each step's time and size, each flare's time, height and
         # decay, each outlier's time, sign and size.
         self.n_steps, self.n_flares, self.n_outliers = n_steps, n_flares, n_outliers
-        self.n_random += 2 * n_steps + 3 * n_flares + 3 * n_outliers
+        # (and one for how many outliers the curve has).
+        self.n_random += 2 * n_steps + 3 * n_flares + 3 * n_outliers + 1
+        # Then whether each spike and flare is there.
+        self.n_random += n_spikes + n_flares
+        spikes = {**_EVENTS, **(spikes or {})}
+        flares = {**_EVENTS, **(flares or {})}
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
         sizes = (latent_dim * (2 if n_classes else 1) + 2, *hidden_sizes)
         self.body = leaky_stack(sizes)
         self.rotation = nn.Linear(sizes[-1], 3)  # two amplitudes, envelope depth
         self.drift = nn.Linear(sizes[-1], 3)
-        self.spikes = nn.Linear(sizes[-1], n_spikes)
-        # Spikes start two noise levels high: within the reach of the critic's
-        # step quantiles, and near a star without them.
-        nn.init.constant_(self.spikes.bias, np.log(2.0))
-        # The spread of log heights must start above 0: at 0 its gradient
-        # (the mean of the draws times the loss's slope) vanishes.
-        self.log_spike_spread = nn.Parameter(torch.full((n_spikes,), np.log(1.5)))
-        # Steps start at a third of the white noise, flares as tall as spikes
-        # and two cadences long.
+        # Spikes and flares are the training curves' (see ``spikes``), not the
+        # adversary's: trained, their heights and chances climbed to the cap
+        # on foreign.py's curves, and the samples' tallest points with them.
+        for name, value in [
+            ("spike_log_height", torch.full((n_spikes,), spikes["log_height"])),
+            ("log_spike_spread", torch.full((n_spikes,), np.log(spikes["log_spread"]))),
+            # Rows: log heights, log e-folding times.
+            (
+                "flare_log_size",
+                torch.tensor([[flares["log_height"]], [flares["log_decay"]]]),
+            ),
+            (
+                "log_flare_spread",
+                torch.log(torch.tensor([[flares["log_spread"]], [0.5]])),
+            ),
+            (
+                "presence",
+                torch.tensor(
+                    [
+                        _chance(spikes["rate"], n_spikes),
+                        _chance(flares["rate"], n_flares),
+                    ]
+                ),
+            ),
+        ]:
+            self.register_buffer(name, value.float())
+        self.flare_log_size = self.flare_log_size.repeat(1, n_flares)
+        self.log_flare_spread = self.log_flare_spread.repeat(1, n_flares)
+        # Steps start at a third of the white noise.
         self.step_scale = nn.Linear(sizes[-1], 1)
         nn.init.constant_(self.step_scale.bias, np.log(0.3))
-        self.flares = nn.Linear(sizes[-1], 2 * n_flares)  # log heights, decays
-        nn.init.constant_(self.flares.bias[:n_flares], np.log(2.0))
-        nn.init.constant_(self.flares.bias[n_flares:], np.log(2.0))
-        self.log_flare_spread = nn.Parameter(torch.full((2, n_flares), np.log(0.5)))
-        self.outlier_size = nn.Linear(sizes[-1], 1)
-        nn.init.constant_(self.outlier_size.bias, outlier_log_size)
-        self.log_outlier_spread = nn.Parameter(torch.tensor(np.log(0.5)))
+        outliers = {**_OUTLIERS, **(outliers or {})}
+        for name, value in [
+            ("outlier_counts", outliers["counts"]),
+            ("outlier_log_size", outliers["log_height"]),
+            ("log_outlier_spread", np.log(outliers["log_spread"])),
+        ]:
+            self.register_buffer(name, torch.tensor(value, dtype=torch.float32))
         self.register_buffer(
             "flare_lags", torch.arange(_FLARE_WINDOW, dtype=torch.float32), False
         )
@@ -465,11 +520,20 @@ class ComponentGenerator(nn.Module):
         # then several tenths of the noise.
         with torch.autocast(hidden.device.type, enabled=False):
             log_noise = log_gain[:, self.white_knot :].float().mean(1, keepdim=True)
-            log_heights = log_noise + self.spikes(hidden.float()) + spread.float()
-            heights = self._capped_heights(log_heights, log_noise)
+            log_heights = log_noise + self.spike_log_height + spread.float()
+            there = torch.special.ndtr(drawn[:, -(self.n_spikes + self.n_flares) :])
+            spiking, flaring = (
+                (part < chance).float()
+                for part, chance in zip(
+                    there.float().split([self.n_spikes, self.n_flares], 1),
+                    self.presence,
+                    strict=True,
+                )
+            )
+            heights = self._capped_heights(log_heights, log_noise) * spiking
             curves = curves.scatter_add_(1, places, heights.to(curves.dtype))
             start = end + self.n_spikes + (2 + self.n_firings if self.n_firings else 0)
-            self._add_events_(curves, hidden, drawn[:, start:], log_noise)
+            self._add_events_(curves, hidden, drawn[:, start:], log_noise, flaring)
         if self.n_firings:
             self._add_sawtooth_(curves, size, curvature, knots, steps)
         return curves
@@ -484,17 +548,17 @@ class ComponentGenerator(nn.Module):
             )
         return torch.exp(log_heights.clamp(max=6.0))
 
-    def _add_events_(self, curves, hidden, drawn, log_noise):
+    def _add_events_(self, curves, hidden, drawn, log_noise, flaring):
         """Add the steps, flares and outliers to ``curves`` (float32) in
-        place, from their ``2 * n_steps + 3 * n_flares + 3 * n_outliers``
+        place, from their ``2 * n_steps + 3 * n_flares + 3 * n_outliers + 1``
         drawn columns; ``log_noise`` is each curve's log white noise, their
-        unit."""
+        unit, and ``flaring`` whether each flare is there."""
         n_points, n_steps, n_flares = self.n_points, self.n_steps, self.n_flares
         n_outliers = self.n_outliers
         drawn, hidden = drawn.float(), hidden.float()
-        stepping, flaring, outlying = drawn.split(
-            [2 * n_steps, 3 * n_flares, 3 * n_outliers], dim=1
-        )
+        stepping, flare_draws, outlying = drawn[
+            :, : 2 * n_steps + 3 * n_flares + 3 * n_outliers + 1
+        ].split([2 * n_steps, 3 * n_flares, 3 * n_outliers + 1], dim=1)
 
         def times(columns):
             when = torch.special.ndtr(columns) * n_points
@@ -508,14 +572,14 @@ class ComponentGenerator(nn.Module):
             curves += jumps.cumsum(1)
         if n_flares:
             log_height, log_decay = (
-                self.flares(hidden)
-                + self.log_flare_spread.exp().flatten() * flaring[:, n_flares:]
+                self.flare_log_size.flatten()
+                + self.log_flare_spread.exp().flatten() * flare_draws[:, n_flares:]
             ).chunk(2, dim=1)
-            height = self._capped_heights(log_noise + log_height, log_noise)
+            height = self._capped_heights(log_noise + log_height, log_noise) * flaring
             # The window holds five e-foldings of the slowest flare.
             decay = torch.exp(log_decay).clamp(0.2, _FLARE_WINDOW / 5)
             shape = torch.exp(-self.flare_lags / decay[:, :, None])
-            at = times(flaring[:, :n_flares])[:, :, None] + self.flare_lags.long()
+            at = times(flare_draws[:, :n_flares])[:, :, None] + self.flare_lags.long()
             inside = at < n_points
             values = height[:, :, None] * shape * inside
             curves.scatter_add_(
@@ -524,14 +588,22 @@ class ComponentGenerator(nn.Module):
         if n_outliers:
             log_size = (
                 log_noise
-                + self.outlier_size(hidden)
-                + self.log_outlier_spread.exp() * outlying[:, 2 * n_outliers :]
+                + self.outlier_log_size
+                + self.log_outlier_spread.exp() * outlying[:, 2 * n_outliers : -1]
             )
-            sign = torch.sign(outlying[:, n_outliers : 2 * n_outliers])
+            # The curve's count: one of the training curves' quantiles.
+            pick = torch.special.ndtr(outlying[:, -1:]) * len(self.outlier_counts)
+            count = self.outlier_counts[
+                pick.long().clamp_max(len(self.outlier_counts) - 1)
+            ]
+            # A sign's draw says nothing of its size: its size, mapped to
+            # (0, 1), says whether the slot is there.
+            signs = outlying[:, n_outliers : 2 * n_outliers]
+            there = 2 * torch.special.ndtr(signs.abs()) - 1 < count / n_outliers
             curves.scatter_add_(
                 1,
                 times(outlying[:, :n_outliers]),
-                sign * self._capped_heights(log_size, log_noise),
+                torch.sign(signs) * there * self._capped_heights(log_size, log_noise),
             )
 
     def _sawtooth(self, hidden, drawn):
