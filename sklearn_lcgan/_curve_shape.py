@@ -174,3 +174,10 @@ def events(Z):
             )
     found["outliers"] = outliers(Z)
     return found
+
+
+def noise_power(Z):
+    """The curves' mean power spectrum, orthonormal (a white noise of unit
+    variance has unit power in every bin), where the noise filter starts."""
+    centred = Z - np.median(Z, axis=1, keepdims=True)
+    return (np.abs(np.fft.rfft(centred, axis=1)) ** 2).mean(axis=0) / Z.shape[1]

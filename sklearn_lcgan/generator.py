@@ -243,6 +243,10 @@ class TransitCurveGenerator(BaseEstimator):
         points beyond 3.5 robust sigma from their neighbours' mean, past
         what normal noise puts there) and their ``log_height`` and
         ``log_spread``. None for the dense generator.
+    noise_power_ : ndarray of shape (n_points // 2 + 1,) or None
+        The training curves' mean power spectrum (scaled, orthonormal),
+        where the synthesiser's noise filter starts; None for the dense
+        generator.
     levels_, scales_ : ndarray of shape (n_curves,)
         Each training curve's median and robust scatter, drawn from in
         ``sample``.
@@ -548,6 +552,7 @@ class TransitCurveGenerator(BaseEstimator):
             "thruster_period",
             "max_spike_height",
             "events",
+            "noise_power",
         ):
             value = None
             if self.generator == "components":
@@ -618,6 +623,7 @@ class TransitCurveGenerator(BaseEstimator):
                 spikes=self.events_["spikes"],
                 flares=self.events_["flares"],
                 outliers=self.events_["outliers"],
+                noise_power=self.noise_power_,
                 **settings,
             )
         else:

@@ -1131,3 +1131,34 @@ def test_spikes_and_flares_are_counted_and_sized_from_the_training_curves():
         [spikes["rate"], flares["rate"]],
         rtol=1e-6,
     )
+
+
+def test_the_noise_filter_starts_at_the_training_curves_spectrum():
+    import torch
+
+    from sklearn_lcgan.nn import ComponentGenerator
+
+    rng = np.random.default_rng(0)
+    # Red noise over white: a random walk's power falls as 1 / f^2.
+    X = np.cumsum(rng.normal(size=(300, 1024)), axis=1) * 0.1 + rng.normal(
+        size=(300, 1024)
+    )
+    gan = TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
+    power = gan.noise_power_
+    assert power.shape == (513,) and power[2] > 20 * power[-50:].mean()
+    torch.manual_seed(0)
+    generator = ComponentGenerator(
+        1024, latent_dim=4, hidden_sizes=(8,), noise_power=power
+    )
+    _silent_components(generator)
+    with torch.no_grad():
+        generator.noise_gain.bias.copy_(
+            ComponentGenerator(
+                1024, latent_dim=4, hidden_sizes=(8,), noise_power=power
+            ).noise_gain.bias
+        )
+        noise = generator(torch.randn(2000, 4 + generator.n_random)).numpy()
+    drawn = (np.abs(np.fft.rfft(noise, axis=1)) ** 2).mean(axis=0) / 1024
+    # Within a fifth of the curves' spectrum, band by band.
+    for band in (slice(2, 8), slice(30, 60), slice(300, 500)):
+        assert drawn[band].mean() == pytest.approx(power[band].mean(), rel=0.2)

@@ -272,6 +272,10 @@ class ComponentGenerator(nn.Module):
         a curve has, evenly spaced quantiles over the training curves, one
         drawn per curve (each slot is there with that count over the slots);
         ``log_height`` and ``log_spread`` as for spikes. None: no outliers.
+    noise_power : array-like of shape (n_points // 2 + 1,) or None, default=None
+        The training curves' mean power spectrum (orthonormal FFT), where the
+        noise filter's gains start; None: flat, white noise of half the
+        curves' scatter.
     standardise_output : bool, default=False
         Whether whoever reads the curves puts each on the training curves'
         scale (less its median, over its robust scatter) first:
@@ -319,6 +323,7 @@ class ComponentGenerator(nn.Module):
         spikes=None,
         flares=None,
         outliers=None,
+        noise_power=None,
         standardise_output=False,
     ):
         super().__init__()
@@ -410,7 +415,7 @@ class ComponentGenerator(nn.Module):
                 torch.stack([torch.ones_like(offsets), offsets]),
                 persistent=False,
             )
-        add_noise_filter(self, n_points, sizes[-1])
+        add_noise_filter(self, n_points, sizes[-1], noise_power)
         # Knot k sits at bin knot_bins[k] (the first knot's weights tie
         # between bins 0 and 1, its own).
         knot_bins = self.band_to_bin.argmax(dim=1).clamp_min(1)

@@ -52,13 +52,16 @@ def band_interpolation(n_freq: int, n_single: int = 64, n_log: int = 48):
     return torch.tensor(weights, dtype=torch.float32)
 
 
-def add_noise_filter(module, n_points, n_hidden):
+def add_noise_filter(module, n_points, n_hidden, power=None):
     """Give a generator what :func:`filtered_noise` needs.
 
     ``fft_length``, the ``band_to_bin`` buffer and its two parts
     (:func:`split_spread`: the ``copied_knots`` and ``knot_mixing``
-    buffers), and the ``noise_gain`` layer, which starts flat: white noise
-    of half the training curves' scatter.
+    buffers), and the ``noise_gain`` layer, which starts at the training
+    curves' mean power spectrum ``power`` (orthonormal, one value per rfft
+    bin of ``n_points``), each knot at the mean over the bins nearer to it
+    than to its neighbours, or, if None, flat: white noise of half the
+    training curves' scatter.
     """
     # An FFT length of small primes: 3197 = 23 x 139 ran four times slower.
     module.fft_length = next_fast_len(n_points, real=True)
@@ -70,6 +73,31 @@ def add_noise_filter(module, n_points, n_hidden):
     module.noise_gain = nn.Linear(n_hidden, len(spread))
     nn.init.zeros_(module.noise_gain.weight)
     nn.init.constant_(module.noise_gain.bias, np.log(0.5))
+    if power is not None:
+        with torch.no_grad():
+            module.noise_gain.bias.copy_(
+                _knot_log_gains(spread, power, module.fft_length)
+            )
+
+
+def _knot_log_gains(spread, power, fft_length):
+    """Log gains at the knots of ``spread`` (over ``fft_length``'s bins) that
+    give the mean power spectrum ``power`` (over the curves' own bins)."""
+    power = np.asarray(power, dtype=np.float64)
+    n_points = 2 * (len(power) - 1)
+    # Each knot's own bin, in the curves' bins (the first knot is bin 1's).
+    at = spread.argmax(dim=1).clamp_min(1).numpy() * n_points / fft_length
+    edges = np.sqrt(at[:-1] * at[1:])
+    low = np.r_[0.5, edges]
+    high = np.r_[edges, len(power) - 0.5]
+    bins = np.arange(len(power))
+    gains = [
+        power[(bins >= lo) & (bins < hi)].mean()
+        if ((bins >= lo) & (bins < hi)).any()
+        else power[min(int(round(a)), len(power) - 1)]
+        for lo, hi, a in zip(low, high, at, strict=True)
+    ]
+    return torch.tensor(0.5 * np.log(np.maximum(gains, 1e-12)), dtype=torch.float32)
 
 
 def split_spread(weights):
