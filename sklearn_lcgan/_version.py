@@ -8,4 +8,6 @@ __version__ = "0.1.0.dev0"
 # 11: the package moved its networks to sklearn_lcgan.nn's modules by role.
 # 12: the generators record their latent size and output scaling; the
 #     component generator lost its noise_falls_above.
-MODEL_FORMAT = 13
+# 13: spikes, flares and outliers are estimated in fit, not trained.
+# 14: the component generator keeps the training curves' noise spectra.
+MODEL_FORMAT = 14

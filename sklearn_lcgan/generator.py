@@ -243,10 +243,11 @@ class TransitCurveGenerator(BaseEstimator):
         points beyond 3.5 robust sigma from their neighbours' mean, past
         what normal noise puts there) and their ``log_height`` and
         ``log_spread``. None for the dense generator.
-    noise_power_ : ndarray of shape (n_points // 2 + 1,) or None
-        The training curves' mean power spectrum (scaled, orthonormal),
-        where the synthesiser's noise filter starts; None for the dense
-        generator.
+    noise_spectra_ : ndarray of shape (n_stars, n_knots) or None
+        The training curves' own noise spectra, one row per curve (at most
+        4,096, evenly spread): log gains at the noise filter's knots. Each
+        sample draws one, so the samples' spectra differ from star to star
+        as the training curves' do; None for the dense generator.
     levels_, scales_ : ndarray of shape (n_curves,)
         Each training curve's median and robust scatter, drawn from in
         ``sample``.
@@ -552,7 +553,7 @@ class TransitCurveGenerator(BaseEstimator):
             "thruster_period",
             "max_spike_height",
             "events",
-            "noise_power",
+            "noise_spectra",
         ):
             value = None
             if self.generator == "components":
@@ -623,7 +624,7 @@ class TransitCurveGenerator(BaseEstimator):
                 spikes=self.events_["spikes"],
                 flares=self.events_["flares"],
                 outliers=self.events_["outliers"],
-                noise_power=self.noise_power_,
+                noise_spectra=self.noise_spectra_,
                 **settings,
             )
         else:

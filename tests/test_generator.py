@@ -404,6 +404,7 @@ def test_coloured_noise_passes_white_noise_through_each_curves_filter():
     for layer in (generator.out, generator.noise_gain):
         torch.nn.init.zeros_(layer.weight)
         torch.nn.init.zeros_(layer.bias)
+    generator.star_log_gains.zero_()  # the network's change is the gain
     # The white noise's spectrum, complex standard normal.
     assert generator.white_shape == (1601,)
     assert generator.white_dtype == torch.complex64
@@ -657,6 +658,8 @@ def _silent_components(generator):
         ):
             layer.weight.zero_()
             layer.bias.fill_(-30.0)
+        # The noise filter's gains are then noise_gain's bias alone.
+        generator.star_log_gains.zero_()
         generator.spike_log_height.fill_(-30.0)
         generator.flare_log_size[0].fill_(-30.0)
 
@@ -669,8 +672,8 @@ def test_component_generator_rotates_at_the_drawn_period():
     torch.manual_seed(0)
     generator = ComponentGenerator(400, latent_dim=4, hidden_sizes=(8,), n_spikes=2)
     # The steps', flares' and outliers' draws come last, then each spike's
-    # and flare's presence.
-    assert generator.n_random == 12 + 2 * 16 + 3 * 4 + 3 * 64 + 1 + 2 + 4
+    # and flare's presence, then the drawn noise spectrum.
+    assert generator.n_random == 12 + 2 * 16 + 3 * 4 + 3 * 64 + 1 + 2 + 4 + 1
     _silent_components(generator)
     with torch.no_grad():
         generator.rotation.bias[0] = 5.0  # the fundamental alone, no envelope
@@ -1014,8 +1017,9 @@ def test_component_generator_sawtooth_resets_at_the_thruster_period():
     )
     assert generator.n_firings == 40
     # The sawtooth's after the spikes', then the steps', flares' and
-    # outliers', then the spike's and flares' presence.
-    assert generator.n_random == 8 + 2 + 2 + 40 + 2 * 16 + 3 * 4 + 3 * 64 + 1 + 1 + 4
+    # outliers', then the spike's and flares' presence and the noise spectrum.
+    n_random = 8 + 2 + 2 + 40 + 2 * 16 + 3 * 4 + 3 * 64 + 1 + 1 + 4 + 1
+    assert generator.n_random == n_random
     _silent_components(generator)
     with torch.no_grad():
         generator.sawtooth.weight.zero_()
@@ -1133,32 +1137,41 @@ def test_spikes_and_flares_are_counted_and_sized_from_the_training_curves():
     )
 
 
-def test_the_noise_filter_starts_at_the_training_curves_spectrum():
+def test_each_sample_draws_a_training_curves_own_noise_spectrum():
     import torch
 
     from sklearn_lcgan.nn import ComponentGenerator
+    from sklearn_lcgan.nn.spectral import knot_log_gains
 
     rng = np.random.default_rng(0)
-    # Red noise over white: a random walk's power falls as 1 / f^2.
-    X = np.cumsum(rng.normal(size=(300, 1024)), axis=1) * 0.1 + rng.normal(
-        size=(300, 1024)
-    )
+    # Half the curves red (a random walk's power falls as 1 / f^2), half white.
+    walk = np.cumsum(rng.normal(size=(150, 1024)), axis=1) * 0.1
+    X = rng.normal(size=(300, 1024))
+    X[:150] += walk
     gan = TransitCurveGenerator(max_epochs=1, random_state=0, **TINY).fit(X)
-    power = gan.noise_power_
-    assert power.shape == (513,) and power[2] > 20 * power[-50:].mean()
+    spectra = gan.noise_spectra_
+    assert spectra.shape[0] == 300
+    # The red curves' slowest knots stand above their fastest; the white
+    # curves' do not (a single bin's power scatters, so the median curve's).
+    slope = spectra[:, 1:6].mean(axis=1) - spectra[:, -20:].mean(axis=1)
+    assert np.median(slope[:150]) > 1.0 and slope[:150].min() > 0
+    assert np.abs(np.median(slope[150:])) < 0.3
     torch.manual_seed(0)
     generator = ComponentGenerator(
-        1024, latent_dim=4, hidden_sizes=(8,), noise_power=power
+        1024, latent_dim=4, hidden_sizes=(8,), noise_spectra=spectra
     )
     _silent_components(generator)
     with torch.no_grad():
-        generator.noise_gain.bias.copy_(
-            ComponentGenerator(
-                1024, latent_dim=4, hidden_sizes=(8,), noise_power=power
-            ).noise_gain.bias
-        )
-        noise = generator(torch.randn(2000, 4 + generator.n_random)).numpy()
-    drawn = (np.abs(np.fft.rfft(noise, axis=1)) ** 2).mean(axis=0) / 1024
-    # Within a fifth of the curves' spectrum, band by band.
-    for band in (slice(2, 8), slice(30, 60), slice(300, 500)):
-        assert drawn[band].mean() == pytest.approx(power[band].mean(), rel=0.2)
+        generator.star_log_gains.copy_(torch.as_tensor(spectra))
+        generator.noise_gain.bias.zero_()
+        noise = generator(torch.randn(4000, 4 + generator.n_random)).numpy()
+    power = np.abs(np.fft.rfft(noise, axis=1)) ** 2 / 1024
+    slow = power[:, 2:8].mean(axis=1) / power[:, 300:500].mean(axis=1)
+    # About half the samples are red and half white, as the curves are.
+    assert 0.35 < np.mean(slow > 10) < 0.65
+    assert 0.35 < np.mean(slow < 3) < 0.65
+    # Each drawn spectrum is a training curve's: knot by knot, the samples'
+    # gains average what the curves' do.
+    drawn = knot_log_gains(noise)
+    for knot in (1, 10, 40, -1):
+        assert drawn[:, knot].mean() == pytest.approx(spectra[:, knot].mean(), abs=0.15)

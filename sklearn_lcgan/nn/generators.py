@@ -272,10 +272,11 @@ class ComponentGenerator(nn.Module):
         a curve has, evenly spaced quantiles over the training curves, one
         drawn per curve (each slot is there with that count over the slots);
         ``log_height`` and ``log_spread`` as for spikes. None: no outliers.
-    noise_power : array-like of shape (n_points // 2 + 1,) or None, default=None
-        The training curves' mean power spectrum (orthonormal FFT), where the
-        noise filter's gains start; None: flat, white noise of half the
-        curves' scatter.
+    noise_spectra : array-like of shape (n_stars, n_knots) or None, default=None
+        The training curves' own noise spectra, log gains at the noise
+        filter's knots (:func:`~sklearn_lcgan.nn.spectral.knot_log_gains`);
+        each curve draws one row and the network changes it. None: flat,
+        white noise of half the curves' scatter.
     standardise_output : bool, default=False
         Whether whoever reads the curves puts each on the training curves'
         scale (less its median, over its robust scatter) first:
@@ -288,7 +289,7 @@ class ComponentGenerator(nn.Module):
         Standard normal columns it reads beyond the latent vector:
         ``8 + 2 * n_spikes``, plus ``2 + n_firings`` with a sawtooth, then
         ``2 * n_steps + 3 * n_flares + 3 * n_outliers + 1``, then
-        ``n_spikes + n_flares``.
+        ``n_spikes + n_flares``, then 1 for the drawn noise spectrum.
     n_firings : int
         Intervals drawn per curve, one every ``knot_spacing`` points (0
         without a sawtooth).
@@ -298,6 +299,9 @@ class ComponentGenerator(nn.Module):
     white_knot : int
         The first of the noise filter's knots at or above half the Nyquist
         frequency; the spikes' unit is the mean gain from there up.
+    own_bins : int
+        Bins 1 to ``own_bins - 1`` are knots of their own: there the noise
+        has the drawn gain's power exactly, at a random phase.
     white_shape : tuple of int
         Shape of one curve's standard normal noise, ``forward``'s ``white``:
         its spectrum, ``(fft_length // 2 + 1,)``.
@@ -323,7 +327,7 @@ class ComponentGenerator(nn.Module):
         spikes=None,
         flares=None,
         outliers=None,
-        noise_power=None,
+        noise_spectra=None,
         standardise_output=False,
     ):
         super().__init__()
@@ -351,6 +355,8 @@ class ComponentGenerator(nn.Module):
         self.n_random += 2 * n_steps + 3 * n_flares + 3 * n_outliers + 1
         # Then whether each spike and flare is there.
         self.n_random += n_spikes + n_flares
+        # Then which training star's noise spectrum the curve has.
+        self.n_random += 1
         spikes = {**_EVENTS, **(spikes or {})}
         flares = {**_EVENTS, **(flares or {})}
         self.embedding = nn.Embedding(n_classes, latent_dim) if n_classes else None
@@ -358,6 +364,10 @@ class ComponentGenerator(nn.Module):
         self.body = leaky_stack(sizes)
         self.rotation = nn.Linear(sizes[-1], 3)  # two amplitudes, envelope depth
         self.drift = nn.Linear(sizes[-1], 3)
+        # The drawn star's noise spectrum holds its rotation's and drift's
+        # power already: both start small, a twentieth of the scatter.
+        nn.init.constant_(self.rotation.bias[:2], -3.0)
+        nn.init.constant_(self.drift.bias, -3.0)
         # Spikes and flares are the training curves' (see ``spikes``), not the
         # adversary's: trained, their heights and chances climbed to the cap
         # on foreign.py's curves, and the samples' tallest points with them.
@@ -415,12 +425,15 @@ class ComponentGenerator(nn.Module):
                 torch.stack([torch.ones_like(offsets), offsets]),
                 persistent=False,
             )
-        add_noise_filter(self, n_points, sizes[-1], noise_power)
+        add_noise_filter(self, n_points, sizes[-1], noise_spectra)
         # Knot k sits at bin knot_bins[k] (the first knot's weights tie
         # between bins 0 and 1, its own).
         knot_bins = self.band_to_bin.argmax(dim=1).clamp_min(1)
         # The first knot at or above half Nyquist, where white noise rules.
         self.white_knot = int(torch.searchsorted(knot_bins, knot_bins[-1] // 2))
+        # Bins 1 to own_bins - 1 are knots of their own.
+        own = knot_bins == torch.arange(1, len(knot_bins) + 1)
+        self.own_bins = 1 + int(own.sum())
         # The smooth parts are built block by block over the noise's whole
         # FFT length (see _add_smooth_): the time at each block's start and
         # within a block, in units of the curve.
@@ -500,11 +513,15 @@ class ComponentGenerator(nn.Module):
             )
             # The sawtooth's constant term joins the drift's (see _add_smooth_).
             level = -size * (0.5 + curvature / 3)
-        log_gain = filter_log_gain(self, hidden)
+        log_gain = filter_log_gain(self, hidden, torch.special.ndtr(drawn[:, -1:]))
         if white is None:
             white = torch.randn(
                 len(z), *self.white_shape, dtype=self.white_dtype, device=z.device
             )
+        # A bin with a knot of its own has the drawn star's own power there:
+        # its white noise keeps a random phase but unit modulus, or the
+        # samples' power would scatter twice, the star's and this draw's.
+        white[:, 1 : self.own_bins] = torch.sgn(white[:, 1 : self.own_bins])
         # The noise's buffer is this forward's own: the other parts are added
         # to it in place, here and below.
         noise = filtered_noise(
@@ -526,7 +543,9 @@ class ComponentGenerator(nn.Module):
         with torch.autocast(hidden.device.type, enabled=False):
             log_noise = log_gain[:, self.white_knot :].float().mean(1, keepdim=True)
             log_heights = log_noise + self.spike_log_height + spread.float()
-            there = torch.special.ndtr(drawn[:, -(self.n_spikes + self.n_flares) :])
+            there = torch.special.ndtr(
+                drawn[:, -(1 + self.n_spikes + self.n_flares) : -1]
+            )
             spiking, flaring = (
                 (part < chance).float()
                 for part, chance in zip(

@@ -52,16 +52,16 @@ def band_interpolation(n_freq: int, n_single: int = 64, n_log: int = 48):
     return torch.tensor(weights, dtype=torch.float32)
 
 
-def add_noise_filter(module, n_points, n_hidden, power=None):
+def add_noise_filter(module, n_points, n_hidden, star_log_gains=None):
     """Give a generator what :func:`filtered_noise` needs.
 
     ``fft_length``, the ``band_to_bin`` buffer and its two parts
     (:func:`split_spread`: the ``copied_knots`` and ``knot_mixing``
-    buffers), and the ``noise_gain`` layer, which starts at the training
-    curves' mean power spectrum ``power`` (orthonormal, one value per rfft
-    bin of ``n_points``), each knot at the mean over the bins nearer to it
-    than to its neighbours, or, if None, flat: white noise of half the
-    training curves' scatter.
+    buffers), the ``star_log_gains`` buffer, the training curves' own log
+    gains at the knots (:func:`knot_log_gains`), one row per star, of which
+    each curve draws one, or, if None, one flat row: white noise of half the
+    training curves' scatter; and the ``noise_gain`` layer, the network's
+    change to the drawn row, which starts at none.
     """
     # An FFT length of small primes: 3197 = 23 x 139 ran four times slower.
     module.fft_length = next_fast_len(n_points, real=True)
@@ -70,34 +70,48 @@ def add_noise_filter(module, n_points, n_hidden, power=None):
     copied, mixing = split_spread(spread)
     module.register_buffer("copied_knots", copied, persistent=False)
     module.register_buffer("knot_mixing", mixing, persistent=False)
+    if star_log_gains is None:
+        star_log_gains = np.full((1, len(spread)), np.log(0.5))
+    # A copy: the buffer must not share memory with the caller's array.
+    module.register_buffer(
+        "star_log_gains", torch.tensor(star_log_gains, dtype=torch.float32)
+    )
     module.noise_gain = nn.Linear(n_hidden, len(spread))
     nn.init.zeros_(module.noise_gain.weight)
-    nn.init.constant_(module.noise_gain.bias, np.log(0.5))
-    if power is not None:
-        with torch.no_grad():
-            module.noise_gain.bias.copy_(
-                _knot_log_gains(spread, power, module.fft_length)
-            )
+    nn.init.zeros_(module.noise_gain.bias)
 
 
-def _knot_log_gains(spread, power, fft_length):
-    """Log gains at the knots of ``spread`` (over ``fft_length``'s bins) that
-    give the mean power spectrum ``power`` (over the curves' own bins)."""
-    power = np.asarray(power, dtype=np.float64)
-    n_points = 2 * (len(power) - 1)
+def knot_log_gains(Z):
+    """Each curve's log gains at the noise filter's knots that give its own
+    power spectrum: half the log of its mean orthonormal power (a white noise
+    of unit variance has unit power in every bin) over the bins nearer to
+    each knot than to its neighbours.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_curves, n_points)
+
+    Returns
+    -------
+    log_gains : ndarray of shape (n_curves, n_knots), float32
+    """
+    n_points = Z.shape[1]
+    fft_length = next_fast_len(n_points, real=True)
+    spread = band_interpolation(fft_length // 2 + 1)
+    centred = Z - np.median(Z, axis=1, keepdims=True)
+    power = np.abs(np.fft.rfft(centred, axis=1)) ** 2 / n_points
     # Each knot's own bin, in the curves' bins (the first knot is bin 1's).
     at = spread.argmax(dim=1).clamp_min(1).numpy() * n_points / fft_length
     edges = np.sqrt(at[:-1] * at[1:])
-    low = np.r_[0.5, edges]
-    high = np.r_[edges, len(power) - 0.5]
-    bins = np.arange(len(power))
-    gains = [
-        power[(bins >= lo) & (bins < hi)].mean()
-        if ((bins >= lo) & (bins < hi)).any()
-        else power[min(int(round(a)), len(power) - 1)]
-        for lo, hi, a in zip(low, high, at, strict=True)
-    ]
-    return torch.tensor(0.5 * np.log(np.maximum(gains, 1e-12)), dtype=torch.float32)
+    bins = np.arange(power.shape[1])
+    knot = np.searchsorted(edges, bins)
+    members = np.zeros((len(at), len(bins)))
+    members[knot[1:], bins[1:]] = 1.0
+    # A knot without a bin of its own takes its nearest bin's.
+    empty = members.sum(axis=1) == 0
+    members[empty, np.minimum(np.round(at[empty]).astype(int), len(bins) - 1)] = 1.0
+    mean = power @ (members / members.sum(axis=1, keepdims=True)).T
+    return (0.5 * np.log(np.maximum(mean, 1e-12))).astype(np.float32)
 
 
 def split_spread(weights):
@@ -122,10 +136,18 @@ def split_spread(weights):
     return weights[:, :n_copied].argmax(dim=0), rest[first:].contiguous()
 
 
-def filter_log_gain(module, hidden):
-    """A generator's log gains at its noise filter's knots, in float32."""
+def filter_log_gain(module, hidden, star=None):
+    """A generator's log gains at its noise filter's knots, in float32: the
+    drawn star's row of ``star_log_gains`` (``star``, of shape (batch, 1),
+    uniform in [0, 1); None for the first row) and the network's change to
+    it."""
     with torch.autocast(hidden.device.type, enabled=False):
-        return module.noise_gain(hidden.float())
+        change = module.noise_gain(hidden.float())
+        if star is None:
+            return module.star_log_gains[0] + change
+        rows = len(module.star_log_gains)
+        index = (star * rows).long().clamp_max(rows - 1).flatten()
+        return module.star_log_gains[index] + change
 
 
 def spectrum_shape(fft_length):
