@@ -97,8 +97,8 @@ def max_spike_height(Z):
 def outliers(Z, n_counts=64):
     """The curves' outliers of either sign, the heavy tails of their noise:
     ``counts``, ``n_counts`` evenly spaced quantiles over the curves of how
-    many each has, and the median and spread of their log sizes in units of
-    each curve's white noise (``log_height``, ``log_spread``).
+    many each has, and as many of their log sizes in units of each curve's
+    white noise (``log_heights``).
 
     An outlier stands beyond 3.5 robust sigma from the mean of its two
     neighbours (a difference that red noise barely moves and white noise
@@ -108,14 +108,21 @@ def outliers(Z, n_counts=64):
     white = _white_noise(Z)
     off = (Z[:, 1:-1] - (Z[:, :-2] + Z[:, 2:]) / 2) / white[:, None]
     sigma = MAD_TO_SIGMA * np.median(np.abs(off), 1, keepdims=True)
-    drop = -off > _OUTLIER_SIGMA * sigma
+    # A spike's neighbours stand half its height below their neighbours'
+    # mean: only the most outlying of three points counts, or they would
+    # count as drops.
+    size = np.abs(off)
+    peak = size >= np.maximum(
+        np.pad(size[:, :-1], ((0, 0), (1, 0))), np.pad(size[:, 1:], ((0, 0), (0, 1)))
+    )
+    drop = (-off > _OUTLIER_SIGMA * sigma) & peak
     expected = norm.sf(_OUTLIER_SIGMA) * off.shape[1]
     counts = 2 * np.maximum(drop.sum(axis=1) - expected, 0)
     sizes = np.log(-off[drop]) if drop.any() else np.zeros(1)
+    levels = (np.arange(n_counts) + 0.5) / n_counts
     return {
-        "counts": np.quantile(counts, (np.arange(n_counts) + 0.5) / n_counts).tolist(),
-        "log_height": float(np.median(sizes)),
-        "log_spread": float(max(np.std(sizes), 0.1)),
+        "counts": np.quantile(counts, levels).tolist(),
+        "log_heights": np.quantile(sizes, levels).tolist(),
     }
 
 

@@ -241,8 +241,8 @@ class TransitCurveGenerator(BaseEstimator):
         drops of that length (noise makes both). ``events_["outliers"]``
         holds 64 quantiles of how many outliers a curve has (``counts``;
         points beyond 3.5 robust sigma from their neighbours' mean, past
-        what normal noise puts there) and their ``log_height`` and
-        ``log_spread``. None for the dense generator.
+        what normal noise puts there) and 64 of their log sizes
+        (``log_heights``). None for the dense generator.
     noise_spectra_ : ndarray of shape (n_stars, n_knots) or None
         The training curves' own noise spectra, one row per curve (at most
         4,096, evenly spread): log gains at the noise filter's knots. Each

@@ -979,7 +979,7 @@ def test_component_generator_steps_and_decaying_flares():
         n_steps=0,
         n_flares=0,
         n_outliers=2,
-        outliers={"counts": [2.0], "log_height": np.log(5e4), "log_spread": 1e-12},
+        outliers={"counts": [2.0], "log_heights": [np.log(5e4)]},
     )
     with torch.no_grad():
         z = torch.randn(50, 4 + outlying.n_random)
@@ -997,12 +997,25 @@ def test_component_generator_steps_and_decaying_flares():
         n_steps=0,
         n_flares=0,
         n_outliers=8,
-        outliers={"counts": [0.0, 4.0], "log_height": np.log(5e4)},
+        outliers={"counts": [0.0, 4.0], "log_heights": [np.log(5e4)]},
     )
     with torch.no_grad():
         counts = (np.abs(some(torch.randn(4000, 4 + some.n_random)).numpy()) > 1).sum(1)
     assert (counts == 0).mean() == pytest.approx(0.5, abs=0.03)
     assert counts[counts > 0].mean() == pytest.approx(4.0, abs=0.15)
+    # Sizes lie between the curves' quantiles, log-linearly: 2 to 8 noise
+    # levels, 4 in the middle.
+    sized = quiet(
+        n_steps=0,
+        n_flares=0,
+        n_outliers=1,
+        outliers={"counts": [1.0], "log_heights": np.log([2e4, 8e4]).tolist()},
+    )
+    with torch.no_grad():
+        sizes = np.abs(sized(torch.randn(2000, 4 + sized.n_random)).numpy())
+    sizes = sizes[sizes > 1]
+    assert 2.0 - 1e-3 <= sizes.min() and sizes.max() <= 8.0 + 1e-3
+    assert np.median(sizes) == pytest.approx(4.0, rel=0.05)
 
 
 def test_component_generator_sawtooth_resets_at_the_thruster_period():
@@ -1102,8 +1115,14 @@ def test_the_synthesisers_ranges_are_estimated_from_the_training_curves():
     assert quiet.events_["flares"]["rate"] < 0.05
     assert np.median(quiet.events_["outliers"]["counts"]) < 1
     heavy = np.random.default_rng(0).standard_t(3, size=X.shape)
-    counts = TransitCurveGenerator(**params).fit(heavy).events_["outliers"]["counts"]
+    heavy_gan = TransitCurveGenerator(**params).fit(heavy)
+    counts = heavy_gan.events_["outliers"]["counts"]
     assert min(counts) > 4
+    # Their sizes: beyond the 3.5 sigma that makes an outlier, in units of
+    # the white noise (the steps' scatter over sqrt 2; 1.5 sigma of the
+    # neighbours' mean less the point).
+    sizes = np.exp(heavy_gan.events_["outliers"]["log_heights"])
+    assert len(sizes) == 64 and np.all(np.diff(sizes) >= 0) and sizes[0] > 3
     mixed = np.vstack([white[:100], heavy[:100]])
     counts = TransitCurveGenerator(**params).fit(mixed).events_["outliers"]["counts"]
     assert counts[20] < 2 and counts[44] > 4

@@ -147,7 +147,7 @@ _SAWTOOTH_ROWS = 256
 # Cadences over which ComponentGenerator's flares decay.
 _FLARE_WINDOW = 64
 # Outliers before fit estimates them: none.
-_OUTLIERS = {"counts": [0.0], "log_height": 0.0, "log_spread": 0.5}
+_OUTLIERS = {"counts": [0.0], "log_heights": [0.0]}
 # Spikes and flares before fit estimates them: every slot filled, two noise
 # levels high (near a star without them), flares two cadences long.
 _EVENTS = {
@@ -156,6 +156,16 @@ _EVENTS = {
     "log_spread": 1.5,
     "log_decay": np.log(2.0),
 }
+
+
+def _between_quantiles(quantiles, uniform):
+    """Values at ``uniform`` (in [0, 1]) of the distribution with evenly
+    spaced ``quantiles``, linear between them."""
+    at = uniform * (len(quantiles) - 1)
+    low = at.long().clamp(0, max(len(quantiles) - 2, 0))
+    high = (low + 1).clamp_max(len(quantiles) - 1)
+    weight = (at - low).clamp(0.0, 1.0)
+    return quantiles[low] * (1 - weight) + quantiles[high] * weight
 
 
 def _block_size(length):
@@ -271,7 +281,9 @@ class ComponentGenerator(nn.Module):
         The outliers, as the training curves show them: ``counts``, how many
         a curve has, evenly spaced quantiles over the training curves, one
         drawn per curve (each slot is there with that count over the slots);
-        ``log_height`` and ``log_spread`` as for spikes. None: no outliers.
+        ``log_heights``, evenly spaced quantiles of their log sizes in units
+        of the white noise, between which each outlier's is drawn. None: no
+        outliers.
     noise_spectra : array-like of shape (n_stars, n_knots) or None, default=None
         The training curves' own noise spectra, log gains at the noise
         filter's knots (:func:`~sklearn_lcgan.nn.spectral.knot_log_gains`);
@@ -402,8 +414,7 @@ class ComponentGenerator(nn.Module):
         outliers = {**_OUTLIERS, **(outliers or {})}
         for name, value in [
             ("outlier_counts", outliers["counts"]),
-            ("outlier_log_size", outliers["log_height"]),
-            ("log_outlier_spread", np.log(outliers["log_spread"])),
+            ("outlier_log_heights", outliers["log_heights"]),
         ]:
             self.register_buffer(name, torch.tensor(value, dtype=torch.float32))
         self.register_buffer(
@@ -610,10 +621,12 @@ class ComponentGenerator(nn.Module):
                 1, at.clamp_max(n_points - 1).flatten(1), values.flatten(1)
             )
         if n_outliers:
-            log_size = (
-                log_noise
-                + self.outlier_log_size
-                + self.log_outlier_spread.exp() * outlying[:, 2 * n_outliers : -1]
+            # Between the training curves' quantiles: a log-normal fitted to
+            # them stood taller in its tail, twice as many above the events'
+            # threshold on foreign.py's curves.
+            log_size = log_noise + _between_quantiles(
+                self.outlier_log_heights,
+                torch.special.ndtr(outlying[:, 2 * n_outliers : -1]),
             )
             # The curve's count: one of the training curves' quantiles.
             pick = torch.special.ndtr(outlying[:, -1:]) * len(self.outlier_counts)
