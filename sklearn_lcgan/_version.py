@@ -9,5 +9,6 @@ __version__ = "0.1.0.dev0"
 # 12: the generators record their latent size and output scaling; the
 #     component generator lost its noise_falls_above.
 # 13: spikes, flares and outliers are estimated in fit, not trained.
-# 14: the component generator keeps the training curves' noise spectra.
+# 14: the component generator keeps the training curves' noise spectra and
+#     the quantiles of their outliers' sizes.
 MODEL_FORMAT = 14
