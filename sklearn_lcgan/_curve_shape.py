@@ -11,7 +11,6 @@ from scipy.ndimage import sum as label_sum
 from scipy.stats import norm
 
 from ._constants import MAD_TO_SIGMA
-from .nn.spectral import knot_log_gains
 
 # Rises and drops beyond this many robust sigma of a curve's changes from
 # its recent level count as events; the level is the median of the
@@ -182,11 +181,3 @@ def events(Z):
             )
     found["outliers"] = outliers(Z)
     return found
-
-
-def noise_spectra(Z, max_curves=4096):
-    """The curves' own noise filters (:func:`~.nn.spectral.knot_log_gains`),
-    one row per curve, of at most ``max_curves`` evenly spread curves: each
-    sample draws one, so the samples' spectra vary from star to star as the
-    training curves' do."""
-    return knot_log_gains(Z[:: -(-len(Z) // max_curves)])

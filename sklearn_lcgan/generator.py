@@ -23,6 +23,7 @@ from ._two_sample import curve_mmd
 from ._version import MODEL_FORMAT
 from .injection import TransitInjector
 from .nn import ComponentGenerator, FCGenerator, PatchLSTMCritic
+from .nn.spectral import knot_log_gains
 
 _FLOAT32_SAFE = float(np.finfo(np.float32).max) / 10
 
@@ -60,6 +61,8 @@ _DEFAULTS = {
         "loss": {**_LOSS, "spectral_weight": 0.0},
     },
 }
+# The most training curves whose noise spectra the component generator keeps.
+_MAX_STARS = 4096
 _ADAM_SETTINGS = {"lr", "betas", "eps", "weight_decay", "amsgrad"}
 _GROUPS = ("generator", "critic", "loss", "optimizer", "critic_optimizer")
 _PREFIX_HINT = (
@@ -553,12 +556,17 @@ class TransitCurveGenerator(BaseEstimator):
             "thruster_period",
             "max_spike_height",
             "events",
-            "noise_spectra",
         ):
             value = None
             if self.generator == "components":
                 value = getattr(_curve_shape, name)(Z)
             setattr(self, f"{name}_", value)
+        # Each of at most _MAX_STARS evenly spread curves' own noise filter:
+        # each sample draws one, so the samples' spectra vary from star to
+        # star as the training curves' do.
+        self.noise_spectra_ = None
+        if self.generator == "components":
+            self.noise_spectra_ = knot_log_gains(Z[:: -(-len(Z) // _MAX_STARS)])
         if self.rotation_cycles_ is not None:
             self.rotation_cycles_ = tuple(float(c) for c in self.rotation_cycles_)
 

@@ -1117,7 +1117,7 @@ def test_the_synthesisers_ranges_are_estimated_from_the_training_curves():
     heavy = np.random.default_rng(0).standard_t(3, size=X.shape)
     heavy_gan = TransitCurveGenerator(**params).fit(heavy)
     counts = heavy_gan.events_["outliers"]["counts"]
-    assert min(counts) > 4
+    assert min(counts) > 1 and np.median(counts) > 8
     # Their sizes: beyond the 3.5 sigma that makes an outlier, in units of
     # the white noise (the steps' scatter over sqrt 2; 1.5 sigma of the
     # neighbours' mean less the point).
