@@ -10,7 +10,13 @@ from numpy.polynomial.legendre import legder, legval
 from torch import nn
 
 from .layers import leaky_stack
-from .spectral import add_noise_filter, filter_log_gain, filtered_noise, spectrum_shape
+from .spectral import (
+    add_noise_filter,
+    filter_log_gain,
+    filtered_noise,
+    knot_bins,
+    spectrum_shape,
+)
 
 
 class FCGenerator(nn.Module):
@@ -437,13 +443,11 @@ class ComponentGenerator(nn.Module):
                 persistent=False,
             )
         add_noise_filter(self, n_points, sizes[-1], noise_spectra)
-        # Knot k sits at bin knot_bins[k] (the first knot's weights tie
-        # between bins 0 and 1, its own).
-        knot_bins = self.band_to_bin.argmax(dim=1).clamp_min(1)
+        at = knot_bins(self.band_to_bin)
         # The first knot at or above half Nyquist, where white noise rules.
-        self.white_knot = int(torch.searchsorted(knot_bins, knot_bins[-1] // 2))
+        self.white_knot = int(torch.searchsorted(at, at[-1] // 2))
         # Bins 1 to own_bins - 1 are knots of their own.
-        own = knot_bins == torch.arange(1, len(knot_bins) + 1)
+        own = at == torch.arange(1, len(at) + 1)
         self.own_bins = 1 + int(own.sum())
         # The smooth parts are built block by block over the noise's whole
         # FFT length (see _add_smooth_): the time at each block's start and

@@ -52,6 +52,12 @@ def band_interpolation(n_freq: int, n_single: int = 64, n_log: int = 48):
     return torch.tensor(weights, dtype=torch.float32)
 
 
+def knot_bins(weights):
+    """The bin each knot of :func:`band_interpolation`'s ``weights`` sits at
+    (the first knot's weights tie between bins 0 and 1, its own)."""
+    return weights.argmax(dim=1).clamp_min(1)
+
+
 def add_noise_filter(module, n_points, n_hidden, star_log_gains=None):
     """Give a generator what :func:`filtered_noise` needs.
 
@@ -90,6 +96,7 @@ def knot_log_gains(Z):
     Parameters
     ----------
     Z : ndarray of shape (n_curves, n_points)
+        Curves on one scale, without NaN.
 
     Returns
     -------
@@ -100,8 +107,8 @@ def knot_log_gains(Z):
     spread = band_interpolation(fft_length // 2 + 1)
     centred = Z - np.median(Z, axis=1, keepdims=True)
     power = np.abs(np.fft.rfft(centred, axis=1)) ** 2 / n_points
-    # Each knot's own bin, in the curves' bins (the first knot is bin 1's).
-    at = spread.argmax(dim=1).clamp_min(1).numpy() * n_points / fft_length
+    # Each knot's own bin, in the curves' bins.
+    at = knot_bins(spread).numpy() * n_points / fft_length
     edges = np.sqrt(at[:-1] * at[1:])
     bins = np.arange(power.shape[1])
     knot = np.searchsorted(edges, bins)
