@@ -1,14 +1,15 @@
 """What the training curves show, for the component synthesiser: their
 rotation frequencies, a regular spacecraft systematic, the height of their
-spikes, and their spikes, flares and outliers, each estimated from the
-curves, not set by the user."""
+spikes, how heavy each one's noise tails are, and their spikes, flares and
+outliers, each estimated from the curves, not set by the user."""
 
 from __future__ import annotations
+
+from functools import cache
 
 import numpy as np
 from scipy.ndimage import label, maximum, median_filter, uniform_filter1d
 from scipy.ndimage import sum as label_sum
-from scipy.stats import norm
 
 from ._constants import MAD_TO_SIGMA
 
@@ -19,6 +20,12 @@ _EVENT_SIGMA = 6.0
 _LEVEL_WINDOW = 15
 # An outlier stands this many robust sigma from its neighbours' mean.
 _OUTLIER_SIGMA = 3.5
+
+# Tukey's h (Tukey 1977; Hoaglin 1985), g exp(h g^2 / 2) for standard
+# normal g, at which a star's noise tails are tabulated: from Gaussian (0) to
+# tails about as heavy as Student's t of 2.5 degrees of freedom; below 1/2
+# the variance is finite.
+TAIL_GRID = np.linspace(0.0, 0.45, 19)
 
 # A periodic systematic must stand this many robust sigma above the
 # spectrum's continuum, averaged over the curves, to be modelled.
@@ -93,6 +100,61 @@ def max_spike_height(Z):
     return float(max(3.0, 1.2 * np.quantile(tallest, 0.99)))
 
 
+def _neighbour_offsets(Z):
+    """Each point's offset from the mean of its two neighbours, in units of
+    its curve's white noise: a difference that red noise barely moves and
+    white noise makes normal, if the noise is."""
+    white = _white_noise(Z)
+    return (Z[:, 1:-1] - (Z[:, :-2] + Z[:, 2:]) / 2) / white[:, None]
+
+
+def _tail_ratio(off):
+    """The log ratio of the 99th percentile of each curve's absolute offsets
+    to their median: 1.34 for Gaussian white noise, more for heavier tails,
+    barely moved by a few spikes."""
+    if not off.shape[1]:
+        return np.zeros(len(off))  # curves of two points: no offsets
+    low, high = np.maximum(np.quantile(np.abs(off), [0.5, 0.99], axis=1), 1e-300)
+    return np.log(high / low)
+
+
+def _drops(off):
+    """Which offsets are outlying drops: beyond ``_OUTLIER_SIGMA`` robust
+    sigma below the neighbours' mean and the most outlying of three points
+    (a spike's two neighbours stand half its height below their neighbours'
+    mean, and would count as drops)."""
+    sigma = MAD_TO_SIGMA * np.median(np.abs(off), 1, keepdims=True)
+    size = np.abs(off)
+    peak = size >= np.maximum(
+        np.pad(size[:, :-1], ((0, 0), (1, 0))), np.pad(size[:, 1:], ((0, 0), (0, 1)))
+    )
+    return (-off > _OUTLIER_SIGMA * sigma) & peak
+
+
+@cache
+def _tail_table(n_points):
+    """Tukey's h white noise of ``n_points`` at each of ``TAIL_GRID``: the
+    mean tail ratio (:func:`_tail_ratio`) and the share of its offsets that
+    are drops (:func:`_drops`), from a fixed seed."""
+    # Tabulated on curves of at least 64 points, or too few to tell.
+    normal = np.random.default_rng(0).standard_normal((32, max(n_points, 64)))
+    ratios, drop_shares = [], []
+    for h in TAIL_GRID:
+        off = _neighbour_offsets(normal * np.exp(h * normal**2 / 2))
+        ratios.append(_tail_ratio(off).mean())
+        drop_shares.append(_drops(off).mean())
+    return np.array(ratios), np.array(drop_shares)
+
+
+def noise_tails(Z):
+    """How heavy each curve's noise tails are: the Tukey h (one of
+    ``TAIL_GRID`` or between) whose white noise has the curve's tail ratio
+    (:func:`_tail_ratio`), 0 for Gaussian noise; float32."""
+    ratios, _ = _tail_table(Z.shape[1])
+    found = np.interp(_tail_ratio(_neighbour_offsets(Z)), ratios, TAIL_GRID)
+    return found.astype(np.float32)
+
+
 def outliers(Z, n_counts=64):
     """The curves' outliers of either sign, the heavy tails of their noise:
     ``counts``, ``n_counts`` evenly spaced quantiles over the curves of how
@@ -100,22 +162,15 @@ def outliers(Z, n_counts=64):
     white noise (``log_heights``).
 
     An outlier stands beyond 3.5 robust sigma from the mean of its two
-    neighbours (a difference that red noise barely moves and white noise
-    makes normal); drops only, as spikes and flares rise, doubled for both
-    signs, less the normal tail's share.
+    neighbours and is the most outlying of three points; drops only, as
+    spikes and flares rise, doubled for both signs, less as many as the
+    curve's own noise tails (:func:`noise_tails`) make, which the
+    synthesiser draws apart.
     """
-    white = _white_noise(Z)
-    off = (Z[:, 1:-1] - (Z[:, :-2] + Z[:, 2:]) / 2) / white[:, None]
-    sigma = MAD_TO_SIGMA * np.median(np.abs(off), 1, keepdims=True)
-    # A spike's neighbours stand half its height below their neighbours'
-    # mean: only the most outlying of three points counts, or they would
-    # count as drops.
-    size = np.abs(off)
-    peak = size >= np.maximum(
-        np.pad(size[:, :-1], ((0, 0), (1, 0))), np.pad(size[:, 1:], ((0, 0), (0, 1)))
-    )
-    drop = (-off > _OUTLIER_SIGMA * sigma) & peak
-    expected = norm.sf(_OUTLIER_SIGMA) * off.shape[1]
+    off = _neighbour_offsets(Z)
+    drop = _drops(off)
+    _, drop_shares = _tail_table(Z.shape[1])
+    expected = np.interp(noise_tails(Z), TAIL_GRID, drop_shares) * off.shape[1]
     counts = 2 * np.maximum(drop.sum(axis=1) - expected, 0)
     sizes = np.log(-off[drop]) if drop.any() else np.zeros(1)
     levels = (np.arange(n_counts) + 0.5) / n_counts

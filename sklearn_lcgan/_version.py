@@ -11,4 +11,5 @@ __version__ = "0.1.0.dev0"
 # 13: spikes, flares and outliers are estimated in fit, not trained.
 # 14: the component generator keeps the training curves' noise spectra and
 #     the quantiles of their outliers' sizes.
-MODEL_FORMAT = 14
+# 15: ... and how heavy each one's noise tails are.
+MODEL_FORMAT = 15

@@ -244,13 +244,18 @@ class TransitCurveGenerator(BaseEstimator):
         drops of that length (noise makes both). ``events_["outliers"]``
         holds 64 quantiles of how many outliers a curve has (``counts``;
         points beyond 3.5 robust sigma from their neighbours' mean, past
-        what normal noise puts there) and 64 of their log sizes
+        what its own noise tails put there) and 64 of their log sizes
         (``log_heights``). None for the dense generator.
     noise_spectra_ : ndarray of shape (n_stars, n_knots) or None
         The training curves' own noise spectra, one row per curve (at most
         4,096, evenly spread): log gains at the noise filter's knots. Each
         sample draws one, so the samples' spectra differ from star to star
         as the training curves' do; None for the dense generator.
+    noise_tails_ : ndarray of shape (n_stars,) or None
+        How heavy the same curves' noise tails are, each one's Tukey h (0 for
+        Gaussian noise, up to 0.45, about Student's t of 2.5 degrees of
+        freedom), which the sample that draws its spectrum takes; None for
+        the dense generator.
     levels_, scales_ : ndarray of shape (n_curves,)
         Each training curve's median and robust scatter, drawn from in
         ``sample``.
@@ -564,9 +569,11 @@ class TransitCurveGenerator(BaseEstimator):
         # Each of at most _MAX_STARS evenly spread curves' own noise filter:
         # each sample draws one, so the samples' spectra vary from star to
         # star as the training curves' do.
-        self.noise_spectra_ = None
+        self.noise_spectra_ = self.noise_tails_ = None
         if self.generator == "components":
-            self.noise_spectra_ = knot_log_gains(Z[:: -(-len(Z) // _MAX_STARS)])
+            stars = Z[:: -(-len(Z) // _MAX_STARS)]
+            self.noise_spectra_ = knot_log_gains(stars)
+            self.noise_tails_ = _curve_shape.noise_tails(stars)
         if self.rotation_cycles_ is not None:
             self.rotation_cycles_ = tuple(float(c) for c in self.rotation_cycles_)
 
@@ -633,6 +640,7 @@ class TransitCurveGenerator(BaseEstimator):
                 flares=self.events_["flares"],
                 outliers=self.events_["outliers"],
                 noise_spectra=self.noise_spectra_,
+                noise_tails=self.noise_tails_,
                 **settings,
             )
         else:

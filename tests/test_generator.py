@@ -7,7 +7,12 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_lcgan import TransitCurveGenerator, TransitInjector, make_kepler_like
+from sklearn_lcgan import (
+    TransitCurveGenerator,
+    TransitInjector,
+    _curve_shape,
+    make_kepler_like,
+)
 from sklearn_lcgan._gan_training import AdversarialNet, adversarial_net
 from sklearn_lcgan._robust import robust_noise
 from sklearn_lcgan.metrics import (
@@ -1109,23 +1114,37 @@ def test_the_synthesisers_ranges_are_estimated_from_the_training_curves():
     quiet = TransitCurveGenerator(**params).fit(white)
     assert quiet.thruster_period_ is None and quiet.generator_.n_firings == 0
     assert 3 <= quiet.max_spike_height_ < 8  # Gaussian noise has no spikes
-    # Nor outliers; Student's t noise of 3 degrees of freedom has many, in
-    # every curve, and a mix of the two in half the curves.
+    # Nor heavy tails or outliers. Student's t noise of 3 degrees of freedom
+    # has heavy tails in every curve, about Tukey's h of 0.2 (the same 99th
+    # percentile over the median), and then few outliers beyond what those
+    # tails make; a mix of the two, in half the curves.
     assert quiet.events_["spikes"]["rate"] < 0.05
     assert quiet.events_["flares"]["rate"] < 0.05
     assert np.median(quiet.events_["outliers"]["counts"]) < 1
+    assert np.median(quiet.noise_tails_) < 0.02
     heavy = np.random.default_rng(0).standard_t(3, size=X.shape)
     heavy_gan = TransitCurveGenerator(**params).fit(heavy)
-    counts = heavy_gan.events_["outliers"]["counts"]
-    assert min(counts) > 1 and np.median(counts) > 8
-    # Their sizes: beyond the 3.5 sigma that makes an outlier, in units of
-    # the white noise (the steps' scatter over sqrt 2; 1.5 sigma of the
-    # neighbours' mean less the point).
-    sizes = np.exp(heavy_gan.events_["outliers"]["log_heights"])
+    assert 0.15 < np.median(heavy_gan.noise_tails_) < 0.3
+    assert np.array_equal(heavy_gan.generator_.star_noise_tails, heavy_gan.noise_tails_)
+    assert np.median(heavy_gan.events_["outliers"]["counts"]) < 1
+    mixed = TransitCurveGenerator(**params).fit(np.vstack([white[:100], heavy[:100]]))
+    assert np.median(mixed.noise_tails_[:100]) < 0.02
+    assert np.median(mixed.noise_tails_[100:]) > 0.15
+    # Outliers on Gaussian noise, two drops and two rises of 12 sigma a
+    # curve: counted (both signs) and sized in units of the white noise (the
+    # steps' scatter over sqrt 2; 1.5 sigma of the neighbours' mean less the
+    # point), beyond the 3.5 sigma that makes an outlier.
+    rng = np.random.default_rng(1)
+    outlying = rng.normal(size=(200, 3197))
+    for curve in outlying:
+        places = rng.choice(np.arange(5, 3190, 10), 4, replace=False)
+        curve[places[:2]] -= 12.0
+        curve[places[2:]] += 12.0
+    found = _curve_shape.events(outlying)["outliers"]
+    assert 0.5 < np.median(found["counts"]) <= 4 and max(found["counts"]) >= 4
+    sizes = np.exp(found["log_heights"])
     assert len(sizes) == 64 and np.all(np.diff(sizes) >= 0) and sizes[0] > 3
-    mixed = np.vstack([white[:100], heavy[:100]])
-    counts = TransitCurveGenerator(**params).fit(mixed).events_["outliers"]["counts"]
-    assert counts[20] < 2 and counts[44] > 4
+    assert 8 < np.median(sizes) < 16
     dense = TransitCurveGenerator(generator="dense", max_epochs=1, **TINY).fit(X)
     assert dense.thruster_period_ is None and dense.rotation_cycles_ is None
 
@@ -1194,3 +1213,47 @@ def test_each_sample_draws_a_training_curves_own_noise_spectrum():
     drawn = knot_log_gains(noise)
     for knot in (1, 10, 40, -1):
         assert drawn[:, knot].mean() == pytest.approx(spectra[:, knot].mean(), abs=0.15)
+
+
+def test_a_heavy_tailed_star_gives_its_samples_its_tails_at_its_power():
+    import torch
+
+    from sklearn_lcgan.nn import ComponentGenerator
+    from sklearn_lcgan.nn.spectral import knot_log_gains, star_rows
+
+    rng = np.random.default_rng(0)
+    # Two white stars of equal power, one Gaussian, one Tukey's h of 0.3.
+    normal = rng.normal(size=(2, 4096))
+    stars = normal * np.exp([[0.0], [0.15]] * normal**2) / [[1.0], [0.4**-0.75]]
+    spectra = knot_log_gains(stars[:, :1024])
+    spectra[:] = spectra[0].mean()
+    torch.manual_seed(0)
+    generator = ComponentGenerator(
+        1024,
+        latent_dim=4,
+        hidden_sizes=(8,),
+        noise_spectra=spectra,
+        noise_tails=[0.0, 0.3],
+    )
+    assert generator.white_shape == (513 + 512,)
+    _silent_components(generator)
+    z = torch.randn(2000, 4 + generator.n_random)
+    with torch.no_grad():
+        generator.star_log_gains.copy_(torch.as_tensor(spectra))
+        generator.noise_gain.bias.zero_()
+        samples = generator(z).numpy()
+    heavy = star_rows(generator, torch.special.ndtr(z[:, -1:])).numpy() == 1
+    assert 0.4 < heavy.mean() < 0.6
+    tails = _curve_shape.noise_tails(samples)
+    assert np.median(tails[~heavy]) < 0.02
+    assert np.median(tails[heavy]) == pytest.approx(0.3, abs=0.06)
+    # Both at the stars' power, point by point and in the spectrum (at the
+    # knots that average many bins: a single bin's power scatters).
+    power = samples.var(axis=1)
+    expected = np.exp(2 * spectra[0, 0])
+    assert np.median(power[heavy]) == pytest.approx(expected, rel=0.1)
+    assert np.median(power[~heavy]) == pytest.approx(expected, rel=0.1)
+    gains = knot_log_gains(samples[heavy]).mean(axis=0)[generator.own_bins :]
+    assert np.abs(gains - spectra[0, 0]).max() < 0.1
+    with pytest.raises(ValueError, match="one Tukey h per star"):
+        ComponentGenerator(1024, noise_spectra=spectra, noise_tails=[0.1])

@@ -16,6 +16,7 @@ from .spectral import (
     filtered_noise,
     knot_bins,
     spectrum_shape,
+    star_rows,
 )
 
 
@@ -207,7 +208,10 @@ class ComponentGenerator(nn.Module):
       modulated by a slow sinusoidal envelope of learnt depth (spots evolve);
     - drift: Legendre polynomials of degree 1 to 3;
     - filtered noise (:func:`filtered_noise`): granulation, pointing
-      systematics and photon noise, with a gain per frequency band;
+      systematics and photon noise, with a gain per frequency band; a star
+      with heavy-tailed noise has most of its white noise as Tukey's h noise
+      (``g exp(h g^2 / 2)`` for standard normal ``g``, over its standard
+      deviation) of the same power, its h the training star's;
     - spikes: single-cadence outliers such as cosmic-ray hits, of log-normal
       heights in units of the curve's white noise, each slot there by
       chance, so that some curves have tall spikes and many none, as real
@@ -295,6 +299,10 @@ class ComponentGenerator(nn.Module):
         filter's knots (:func:`~sklearn_lcgan.nn.spectral.knot_log_gains`);
         each curve draws one row and the network changes it. None: flat,
         white noise of half the curves' scatter.
+    noise_tails : array-like of shape (n_stars,) or None, default=None
+        The same stars' noise tails, each one's Tukey h in [0, 0.45] (0 for
+        Gaussian noise), which the curve that draws the star's spectrum
+        takes. None: Gaussian noise.
     standardise_output : bool, default=False
         Whether whoever reads the curves puts each on the training curves'
         scale (less its median, over its robust scatter) first:
@@ -322,7 +330,8 @@ class ComponentGenerator(nn.Module):
         has the drawn gain's power exactly, at a random phase.
     white_shape : tuple of int
         Shape of one curve's standard normal noise, ``forward``'s ``white``:
-        its spectrum, ``(fft_length // 2 + 1,)``.
+        its spectrum's ``fft_length // 2 + 1`` bins, then ``(n_points + 1)
+        // 2`` whose real and imaginary parts draw the heavy-tailed noise.
     white_dtype : torch.dtype
         Its dtype, complex64.
     """
@@ -346,6 +355,7 @@ class ComponentGenerator(nn.Module):
         flares=None,
         outliers=None,
         noise_spectra=None,
+        noise_tails=None,
         standardise_output=False,
     ):
         super().__init__()
@@ -443,6 +453,16 @@ class ComponentGenerator(nn.Module):
                 persistent=False,
             )
         add_noise_filter(self, n_points, sizes[-1], noise_spectra)
+        n_stars = len(self.star_log_gains)
+        tails = np.zeros(n_stars) if noise_tails is None else np.asarray(noise_tails)
+        if tails.shape != (n_stars,):
+            raise ValueError(
+                f"noise_tails has shape {tails.shape}, but noise_spectra has "
+                f"{n_stars} stars; give one Tukey h per star."
+            )
+        self.register_buffer(
+            "star_noise_tails", torch.tensor(np.clip(tails, 0.0, 0.45)).float()
+        )
         at = knot_bins(self.band_to_bin)
         # The first knot at or above half Nyquist, where white noise rules.
         self.white_knot = int(torch.searchsorted(at, at[-1] // 2))
@@ -478,9 +498,10 @@ class ComponentGenerator(nn.Module):
 
     @property
     def white_shape(self):
-        return spectrum_shape(self.fft_length)
+        (n_bins,) = spectrum_shape(self.fft_length)
+        return (n_bins + (self.n_points + 1) // 2,)
 
-    # The noise's spectrum: complex.
+    # The noise's spectrum and the heavy-tailed noise's draws: complex.
     white_dtype = torch.complex64
 
     def forward(self, z, labels=None, white=None):
@@ -528,11 +549,17 @@ class ComponentGenerator(nn.Module):
             )
             # The sawtooth's constant term joins the drift's (see _add_smooth_).
             level = -size * (0.5 + curvature / 3)
-        log_gain = filter_log_gain(self, hidden, torch.special.ndtr(drawn[:, -1:]))
+        rows = star_rows(self, torch.special.ndtr(drawn[:, -1:]))
+        log_gain = filter_log_gain(self, hidden, rows)
         if white is None:
             white = torch.randn(
                 len(z), *self.white_shape, dtype=self.white_dtype, device=z.device
             )
+        white, tail_draws = white.split(
+            [self.fft_length // 2 + 1, (self.n_points + 1) // 2], dim=1
+        )
+        tails = self.star_noise_tails[rows][:, None]
+        gaussian_log_gain, tail_scale = self._split_white(log_gain, tails)
         # A bin with a knot of its own has the drawn star's own power there:
         # its white noise keeps a random phase but unit modulus, or the
         # samples' power would scatter twice, the star's and this draw's.
@@ -540,7 +567,7 @@ class ComponentGenerator(nn.Module):
         # The noise's buffer is this forward's own: the other parts are added
         # to it in place, here and below.
         noise = filtered_noise(
-            log_gain,
+            gaussian_log_gain,
             white,
             self.copied_knots,
             self.knot_mixing,
@@ -548,6 +575,12 @@ class ComponentGenerator(nn.Module):
         )
         self._add_smooth_(noise, amplitude, sine_phase, frequency, coefficients, level)
         curves = noise[:, : self.n_points]
+        with torch.autocast(hidden.device.type, enabled=False):
+            # Real and imaginary parts of variance 1/2, one point each.
+            normal = torch.view_as_real(tail_draws).flatten(1)[:, : self.n_points]
+            normal = normal.float() * np.sqrt(2)
+            unit = (1 - 2 * tails) ** 0.75 * normal * torch.exp(tails / 2 * normal**2)
+            curves = curves.addcmul_(tail_scale, unit)
         places = (uniform[:, 8:end] * self.n_points).long().clamp_max(self.n_points - 1)
         spread = self.log_spike_spread.exp() * drawn[:, end : end + self.n_spikes]
         # Heights are in units of the curve's white noise (its mean log gain
@@ -576,6 +609,19 @@ class ComponentGenerator(nn.Module):
         if self.n_firings:
             self._add_sawtooth_(curves, size, curvature, knots, steps)
         return curves
+
+    def _split_white(self, log_gain, tails):
+        """The log gains less the part of the white noise that heavy-tailed
+        stars (``tails`` > 0) have as Tukey's h noise, and that part's
+        standard deviation: nine tenths of the power of the weakest knot
+        above half Nyquist, taken from every knot (down to a tenth of its
+        power, where a knot is weaker still)."""
+        with torch.autocast(log_gain.device.type, enabled=False):
+            floor = log_gain[:, self.white_knot :].min(dim=1, keepdim=True).values
+            heavy = (tails > 0).float()
+            share = heavy * torch.exp(2 * (floor - log_gain))
+            kept = (1 - share).clamp_min(0.1)
+            return log_gain + 0.5 * torch.log(kept), heavy * floor.exp()
 
     def _capped_heights(self, log_heights, log_noise):
         """Heights from their logs, no taller than ``max_spike_height`` noise

@@ -143,18 +143,23 @@ def split_spread(weights):
     return weights[:, :n_copied].argmax(dim=0), rest[first:].contiguous()
 
 
-def filter_log_gain(module, hidden, star=None):
+def star_rows(module, star):
+    """The rows of a generator's ``star_log_gains`` that uniform draws
+    ``star`` (in [0, 1), of shape (batch, 1)) pick, one per curve."""
+    rows = len(module.star_log_gains)
+    return (star * rows).long().clamp_max(rows - 1).flatten()
+
+
+def filter_log_gain(module, hidden, rows=None):
     """A generator's log gains at its noise filter's knots, in float32: the
-    drawn star's row of ``star_log_gains`` (``star``, of shape (batch, 1),
-    uniform in [0, 1); None for the first row) and the network's change to
-    it."""
+    drawn stars' rows of ``star_log_gains`` (``rows``, from
+    :func:`star_rows`; None for the first row) and the network's change to
+    them."""
     with torch.autocast(hidden.device.type, enabled=False):
         change = module.noise_gain(hidden.float())
-        if star is None:
+        if rows is None:
             return module.star_log_gains[0] + change
-        rows = len(module.star_log_gains)
-        index = (star * rows).long().clamp_max(rows - 1).flatten()
-        return module.star_log_gains[index] + change
+        return module.star_log_gains[rows] + change
 
 
 def spectrum_shape(fft_length):
