@@ -111,7 +111,7 @@ def _neighbour_offsets(Z):
 def _tail_ratio(off):
     """The log ratio of the 99th percentile of each curve's absolute offsets
     to their median: 1.34 for Gaussian white noise, more for heavier tails,
-    barely moved by a few spikes."""
+    moved a little by a few spikes."""
     if not off.shape[1]:
         return np.zeros(len(off))  # curves of two points: no offsets
     low, high = np.maximum(np.quantile(np.abs(off), [0.5, 0.99], axis=1), 1e-300)
@@ -146,13 +146,18 @@ def _tail_table(n_points):
     return np.array(ratios), np.array(drop_shares)
 
 
+def _tukey_h(off, n_points):
+    """The Tukey h whose white noise of ``n_points`` has each curve's tail
+    ratio of its offsets ``off``."""
+    ratios, _ = _tail_table(n_points)
+    return np.interp(_tail_ratio(off), ratios, TAIL_GRID)
+
+
 def noise_tails(Z):
     """How heavy each curve's noise tails are: the Tukey h (one of
     ``TAIL_GRID`` or between) whose white noise has the curve's tail ratio
     (:func:`_tail_ratio`), 0 for Gaussian noise; float32."""
-    ratios, _ = _tail_table(Z.shape[1])
-    found = np.interp(_tail_ratio(_neighbour_offsets(Z)), ratios, TAIL_GRID)
-    return found.astype(np.float32)
+    return _tukey_h(_neighbour_offsets(Z), Z.shape[1]).astype(np.float32)
 
 
 def outliers(Z, n_counts=64):
@@ -170,7 +175,8 @@ def outliers(Z, n_counts=64):
     off = _neighbour_offsets(Z)
     drop = _drops(off)
     _, drop_shares = _tail_table(Z.shape[1])
-    expected = np.interp(noise_tails(Z), TAIL_GRID, drop_shares) * off.shape[1]
+    expected = np.interp(_tukey_h(off, Z.shape[1]), TAIL_GRID, drop_shares)
+    expected = expected * off.shape[1]
     counts = 2 * np.maximum(drop.sum(axis=1) - expected, 0)
     sizes = np.log(-off[drop]) if drop.any() else np.zeros(1)
     levels = (np.arange(n_counts) + 0.5) / n_counts

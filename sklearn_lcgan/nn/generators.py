@@ -613,9 +613,9 @@ class ComponentGenerator(nn.Module):
     def _split_white(self, log_gain, tails):
         """The log gains less the part of the white noise that heavy-tailed
         stars (``tails`` > 0) have as Tukey's h noise, and that part's
-        standard deviation: nine tenths of the power of the weakest knot
-        above half Nyquist, taken from every knot (down to a tenth of its
-        power, where a knot is weaker still)."""
+        standard deviation: the power of the weakest knot above half
+        Nyquist, taken from every knot (down to a tenth of its power, where
+        a knot is weaker still)."""
         with torch.autocast(log_gain.device.type, enabled=False):
             floor = log_gain[:, self.white_knot :].min(dim=1, keepdim=True).values
             heavy = (tails > 0).float()
